@@ -1,0 +1,176 @@
+package accountd
+
+import (
+	"strings"
+	"time"
+	"unicode"
+
+	"golang.org/x/text/unicode/norm"
+)
+
+// Account is a person's account: identity, credentials and profile.
+type Account struct {
+	ID                string
+	Email             string // as the user typed it, domain lower-cased
+	EmailKey          string // the form uniqueness and look-up use: all lower case
+	EmailVerified     bool
+	EmailVerifiedAt   *time.Time
+	PasswordHash      string // argon2id in PHC form; never leaves the service
+	FirstName         string
+	LastName          string
+	Role              string
+	Type              string
+	UserName          string
+	IsUserNameUpdated bool
+	ReferralCode      string
+	ReferredBy        string // id of the account whose referral code was used, if any
+	Profile           Profile
+	Socials           Socials
+	IsPrivate         bool
+	WalletGenerated   bool
+	Web3Onboard       bool
+	IsVerified        bool
+	KYC               bool
+	KYCStatus         string
+	AccountType       string
+	Score             int
+	TwoFA             TwoFA
+	LoggedInAt        *time.Time
+	CreatedAt         time.Time
+	UpdatedAt         time.Time
+	Achievements      []Achievement
+}
+
+// Profile is the professional profile of an account.
+type Profile struct {
+	Contact Contact
+	Bio     Bio
+	Talent  Talent
+}
+
+type Contact struct {
+	Country, State, City, Address, Phone string
+}
+
+type Bio struct {
+	Title, Description string
+}
+
+type Talent struct {
+	About        string
+	Availability string
+	Tags         []string
+}
+
+type Socials struct {
+	GitHub, Twitter, LinkedIn, Website string
+}
+
+// TwoFA is the account's second-factor state. Type is "undefined" while no
+// method is active, as the seed's clients expect.
+type TwoFA struct {
+	Type             string
+	Status           bool
+	SecurityQuestion string
+}
+
+// Achievement is a progress counter shown on the profile. Total and Value are
+// numbers kept as integers here; the seed's JSON shows them as strings.
+type Achievement struct {
+	ID        string
+	Owner     string
+	Type      string
+	Total     int
+	Value     int
+	CreatedAt time.Time
+	UpdatedAt time.Time
+}
+
+const (
+	RoleUser    = "user"
+	RolePartner = "partner"
+	RoleAdmin   = "admin"
+
+	AvailabilityAvailable = "available"
+	TwoFANone             = "undefined"
+	AchievementReferral   = "referral"
+)
+
+// defaultAchievements are what every new account starts with, in the seed's order.
+var defaultAchievements = []struct {
+	Type  string
+	Total int
+}{
+	{"five-star", 20},
+	{AchievementReferral, 10},
+	{"review", 60},
+	{"squad", 10},
+}
+
+// NewAccount returns an account with the defaults a registration creates.
+// The caller fills in the credentials and the unique codes.
+func NewAccount(now time.Time, email, firstName, lastName string) *Account {
+	now = now.UTC().Truncate(time.Millisecond)
+	a := &Account{
+		ID:          NewID(now),
+		Email:       email,
+		EmailKey:    strings.ToLower(email),
+		FirstName:   firstName,
+		LastName:    lastName,
+		Role:        RoleUser,
+		Type:        "recipient",
+		KYCStatus:   "pending",
+		AccountType: "email",
+		TwoFA:       TwoFA{Type: TwoFANone, SecurityQuestion: TwoFANone},
+		Profile:     Profile{Talent: Talent{Availability: AvailabilityAvailable, Tags: []string{}}},
+		CreatedAt:   now,
+		UpdatedAt:   now,
+	}
+	for i, d := range defaultAchievements {
+		// Spread the creation times by a millisecond so the documents keep
+		// a stable, distinct order, as the seed's do.
+		at := now.Add(time.Duration(i) * time.Millisecond)
+		a.Achievements = append(a.Achievements, Achievement{
+			ID: NewID(at), Owner: a.ID, Type: d.Type, Total: d.Total, CreatedAt: at, UpdatedAt: at,
+		})
+	}
+	return a
+}
+
+// UserNameBase is the "first-last" stem of a generated user name: lower case,
+// accents folded, anything but letters and digits turned into single dashes.
+func UserNameBase(firstName, lastName string) string {
+	var b strings.Builder
+	dash := false
+	for _, r := range norm.NFKD.String(strings.ToLower(firstName + " " + lastName)) {
+		switch {
+		case r < unicode.MaxASCII && (unicode.IsLetter(r) || unicode.IsDigit(r)):
+			if dash && b.Len() > 0 {
+				b.WriteByte('-')
+			}
+			dash = false
+			b.WriteRune(r)
+		case unicode.Is(unicode.Mn, r): // a combining accent folded off its letter
+		default:
+			dash = true
+		}
+	}
+	base := b.String()
+	if len(base) > 40 {
+		base = strings.TrimRight(base[:40], "-")
+	}
+	if base == "" {
+		base = "user"
+	}
+	return base
+}
+
+// NewUserName returns base plus a dash and four random [a-z0-9] characters.
+func NewUserName(base string) string {
+	return base + "-" + randomString(4, lowerAlnum)
+}
+
+// NewReferralCode returns a four-character code of letters and digits.
+func NewReferralCode() string {
+	return randomString(4, mixedAlnum)
+}

@@ -1,0 +1,78 @@
+package accountd
+
+import (
+	"context"
+	"time"
+)
+
+// Store is where accounts live. Each implementation (sqlite, postgres) keeps
+// its SQL to itself; the domain sees only these methods.
+type Store interface {
+	// Write runs fn in one read-write transaction: everything fn did is
+	// committed together, or nothing is when fn returns an error. fn may be
+	// run again when the store retries a conflict, so it must not have
+	// effects outside tx.
+	Write(ctx context.Context, fn func(Tx) error) error
+	// Read runs fn against one consistent snapshot; fn must not write.
+	Read(ctx context.Context, fn func(Tx) error) error
+
+	// Hit counts one event against key in a fixed window of the given
+	// length and returns the count so far in the current window and when
+	// that window ends. It commits on its own: a refused request still counts.
+	Hit(ctx context.Context, key string, window time.Duration, now time.Time) (count int, resetAt time.Time, err error)
+
+	// ClaimMail leases up to max unsent mails that are due at now, so that
+	// no other sender takes them until the lease ends.
+	ClaimMail(ctx context.Context, now time.Time, lease time.Duration, max int) ([]Mail, error)
+	// MarkMailSent records delivery and empties the body.
+	MarkMailSent(ctx context.Context, id string, at time.Time) error
+	// MarkMailFailed records a failed attempt and when to try again.
+	MarkMailFailed(ctx context.Context, id string, next time.Time, reason string) error
+
+	// Prune deletes what has outlived its use at now: expired sessions and
+	// codes, ended rate-limit windows, and mails delivered over a week ago.
+	Prune(ctx context.Context, now time.Time) error
+
+	// Ping reports whether the store can be reached.
+	Ping(ctx context.Context) error
+	Close() error
+}
+
+// Tx is what one transaction can do. Look-ups of a missing record return
+// ErrNotFound. Deleted accounts are never returned.
+type Tx interface {
+	AccountByID(ctx context.Context, id string) (*Account, error)
+	// AccountByEmail looks an account up by its EmailKey.
+	AccountByEmail(ctx context.Context, emailKey string) (*Account, error)
+	AccountByReferralCode(ctx context.Context, code string) (*Account, error)
+	UserNameTaken(ctx context.Context, userName string) (bool, error)
+	// CreateAccount inserts the account and its achievements.
+	CreateAccount(ctx context.Context, a *Account) error
+	// UpdateAccount writes every stored field of the account (not its
+	// achievements) and sets UpdatedAt as given.
+	UpdateAccount(ctx context.Context, a *Account) error
+	// AddAchievementValue adds delta to the value of the account's
+	// achievement of the given type, atomically.
+	AddAchievementValue(ctx context.Context, accountID, achievementType string, delta int, at time.Time) error
+
+	CreateSession(ctx context.Context, s *Session) error
+	SessionByTokenHash(ctx context.Context, hash []byte) (*Session, error)
+	// Sessions lists the account's unexpired sessions, newest first.
+	Sessions(ctx context.Context, accountID string, now time.Time) ([]Session, error)
+	TouchSession(ctx context.Context, id string, at time.Time) error
+	// DeleteSession removes one of the account's sessions; ErrNotFound when
+	// the account has no session with that id.
+	DeleteSession(ctx context.Context, accountID, id string) error
+	// DeleteSessions removes all of the account's sessions but keepID's.
+	DeleteSessions(ctx context.Context, accountID, keepID string) error
+
+	// PutCode stores c, replacing the account's code of the same purpose.
+	PutCode(ctx context.Context, c *Code) error
+	CodeFor(ctx context.Context, accountID string, purpose Purpose) (*Code, error)
+	// CountCodeAttempt adds one wrong guess to the code.
+	CountCodeAttempt(ctx context.Context, id string) error
+	DeleteCode(ctx context.Context, id string) error
+
+	// EnqueueMail adds m to the outbox.
+	EnqueueMail(ctx context.Context, m *Mail) error
+}
