@@ -174,3 +174,29 @@ func NewUserName(base string) string {
 func NewReferralCode() string {
 	return randomString(4, mixedAlnum)
 }
+
+// Completeness is the share of the profile that is filled in, 0 to 100: ten
+// parts of ten points each. There is no profile image yet, so the tenth part
+// is never earned and a full profile scores 90, as the seed's Alice does.
+func (a *Account) Completeness() int {
+	p, s := a.Profile, a.Socials
+	parts := []bool{
+		p.Contact.Country != "" && p.Contact.State != "" && p.Contact.City != "",
+		p.Contact.Address != "",
+		p.Contact.Phone != "",
+		p.Bio.Title != "",
+		p.Bio.Description != "",
+		p.Talent.About != "",
+		len(p.Talent.Tags) > 0,
+		s.GitHub != "" || s.Twitter != "" || s.LinkedIn != "",
+		s.Website != "",
+		false, // profile image
+	}
+	score := 0
+	for _, ok := range parts {
+		if ok {
+			score += 10
+		}
+	}
+	return score
+}

@@ -1,0 +1,213 @@
+package http_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"accountd"
+	accounthttp "accountd/http"
+	"accountd/mail"
+	"accountd/mail/mailtest"
+	"accountd/sqlite"
+)
+
+// env is one service under test: a real SQLite file, a real SMTP server and
+// the real handler behind a loopback listener.
+type env struct {
+	t     *testing.T
+	url   string
+	svc   *accountd.Service
+	store *sqlite.DB
+	smtp  *mailtest.Server
+}
+
+// cheapHash keeps the tests fast; the cost parameters are tested elsewhere.
+var cheapHash = accountd.HashParams{MemoryKiB: 64, Iterations: 1, Parallelism: 1}
+
+func newEnv(t *testing.T, tune ...func(*accountd.Config)) *env {
+	t.Helper()
+	ctx := context.Background()
+	store, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "accountd.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { store.Close() })
+	if _, err := store.Migrate(ctx); err != nil {
+		t.Fatal(err)
+	}
+	smtp := mailtest.Start(t)
+	sender, err := mail.NewSMTP(smtp.URL(), "accountd <no-reply@example.com>", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	log := slog.New(slog.NewJSONHandler(io.Discard, nil))
+	relay := mail.NewRelay(store, sender, log)
+	relay.PollInterval = 50 * time.Millisecond
+	cfg := accountd.DefaultConfig
+	cfg.IPLimit, cfg.AccountLimit, cfg.ForgotMinDuration = accountd.Rate{}, accountd.Rate{}, 0
+	for _, f := range tune {
+		f(&cfg)
+	}
+	svc := accountd.NewService(store, accountd.NewHasher(cheapHash, 0), cfg, log)
+	svc.MailQueued = relay.Notify
+	relayCtx, stop := context.WithCancel(ctx)
+	done := make(chan struct{})
+	go func() { relay.Run(relayCtx); close(done) }()
+	t.Cleanup(func() { stop(); <-done })
+	srv := httptest.NewServer(accounthttp.NewServer(svc, store, log))
+	t.Cleanup(srv.Close)
+	return &env{t: t, url: srv.URL, svc: svc, store: store, smtp: smtp}
+}
+
+// response is a decoded envelope.
+type response struct {
+	Status  int
+	Header  http.Header
+	Env     struct {
+		Status  string          `json:"status"`
+		Message string          `json:"message"`
+		Data    json.RawMessage `json:"data"`
+	}
+}
+
+// errorData decodes the data of an error envelope.
+func (r *response) errorData(t *testing.T) (code string, fields []string) {
+	t.Helper()
+	var d struct {
+		Code   string `json:"code"`
+		Errors []struct {
+			Field   string `json:"field"`
+			Message string `json:"message"`
+		} `json:"errors"`
+	}
+	if err := json.Unmarshal(r.Env.Data, &d); err != nil {
+		t.Fatalf("error data %s: %v", r.Env.Data, err)
+	}
+	for _, e := range d.Errors {
+		if e.Message == "" {
+			t.Errorf("field error for %s has no message", e.Field)
+		}
+		fields = append(fields, e.Field)
+	}
+	return d.Code, fields
+}
+
+func (r *response) data(t *testing.T, dst any) {
+	t.Helper()
+	if err := json.Unmarshal(r.Env.Data, dst); err != nil {
+		t.Fatalf("data %s: %v", r.Env.Data, err)
+	}
+}
+
+// raw sends body as given with the given headers.
+func (e *env) raw(method, path string, header map[string]string, body []byte) *response {
+	e.t.Helper()
+	req, err := http.NewRequest(method, e.url+path, bytes.NewReader(body))
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	for k, v := range header {
+		req.Header.Set(k, v)
+	}
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	defer res.Body.Close()
+	out := &response{Status: res.StatusCode, Header: res.Header}
+	b, _ := io.ReadAll(res.Body)
+	if err := json.Unmarshal(b, &out.Env); err != nil {
+		e.t.Fatalf("%s %s: body is not the envelope: %q", method, path, b)
+	}
+	if want := map[bool]string{true: "success", false: "error"}[res.StatusCode < 400]; out.Env.Status != want {
+		e.t.Fatalf("%s %s: status %d with envelope status %q", method, path, res.StatusCode, out.Env.Status)
+	}
+	if out.Env.Message == "" {
+		e.t.Fatalf("%s %s: envelope without a message", method, path)
+	}
+	return out
+}
+
+// do sends body as JSON, with the token when one is given.
+func (e *env) do(method, path, token string, body any) *response {
+	e.t.Helper()
+	h := map[string]string{}
+	var b []byte
+	if body != nil {
+		h["Content-Type"] = "application/json"
+		var err error
+		if b, err = json.Marshal(body); err != nil {
+			e.t.Fatal(err)
+		}
+	}
+	if token != "" {
+		h["Authorization"] = "Bearer " + token
+	}
+	return e.raw(method, path, h, b)
+}
+
+func (e *env) must(status int, r *response) *response {
+	e.t.Helper()
+	if r.Status != status {
+		e.t.Fatalf("status %d, want %d: %s %s", r.Status, status, r.Env.Message, r.Env.Data)
+	}
+	return r
+}
+
+type authData struct {
+	Token     string         `json:"token"`
+	ExpiresAt string         `json:"expiresAt"`
+	Account   map[string]any `json:"account"`
+}
+
+const password = "correct horse battery"
+
+// register opens an account and returns its token and the account.
+func (e *env) register(email, first, last string) authData {
+	e.t.Helper()
+	var a authData
+	e.must(201, e.do("POST", "/v1/auth/register", "", map[string]string{
+		"email": email, "password": password, "firstName": first, "lastName": last,
+	})).data(e.t, &a)
+	return a
+}
+
+var codeRE = regexp.MustCompile(`\b(\d{6})\b`)
+
+// mailedCode waits for the next mail to `to` and returns the code in it.
+func (e *env) mailedCode(to string) string {
+	e.t.Helper()
+	m := e.smtp.WaitFor(e.t, to, 10*time.Second)
+	c := codeRE.FindStringSubmatch(m.Body)
+	if c == nil {
+		e.t.Fatalf("no code in mail %q: %q", m.Subject, m.Body)
+	}
+	return c[1]
+}
+
+func (e *env) account(token string) map[string]any {
+	e.t.Helper()
+	var a map[string]any
+	e.must(200, e.do("GET", "/v1/account", token, nil)).data(e.t, &a)
+	return a
+}
+
+// mustJSON is a compact rendering for messages.
+func mustJSON(v any) string {
+	b, _ := json.Marshal(v)
+	return strings.TrimSpace(string(b))
+}
+
+type accountdConfig = accountd.Config
+
+func rate(n int, window time.Duration) accountd.Rate { return accountd.Rate{N: n, Window: window} }

@@ -1,0 +1,211 @@
+// Package http serves the account API over HTTP: handlers decode a request,
+// call the domain service and encode its answer in the envelope.
+package http
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"log/slog"
+	"net"
+	"net/http"
+	"runtime/debug"
+	"strings"
+	"time"
+
+	"accountd"
+)
+
+// Pinger reports whether the store is reachable.
+type Pinger interface {
+	Ping(ctx context.Context) error
+}
+
+// Server is the HTTP face of the service.
+type Server struct {
+	svc     *accountd.Service
+	store   Pinger
+	log     *slog.Logger
+	mux     *http.ServeMux
+	handler http.Handler
+}
+
+// NewServer returns the handler of the whole API.
+func NewServer(svc *accountd.Service, store Pinger, log *slog.Logger) *Server {
+	s := &Server{svc: svc, store: store, log: log, mux: http.NewServeMux()}
+	s.routes()
+	s.handler = s.withRequestLog(s.withRecover(http.HandlerFunc(s.route)))
+	return s
+}
+
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.handler.ServeHTTP(w, r) }
+
+func (s *Server) routes() {
+	s.mux.Handle("GET /healthz", s.public(s.healthz))
+	s.mux.Handle("GET /readyz", s.public(s.readyz))
+
+	s.mux.Handle("POST /v1/auth/register", s.public(s.register))
+	s.mux.Handle("POST /v1/auth/login", s.public(s.login))
+	s.mux.Handle("POST /v1/auth/password/forgot", s.public(s.forgotPassword))
+	s.mux.Handle("POST /v1/auth/password/reset", s.public(s.resetPassword))
+	s.mux.Handle("POST /v1/auth/email/verify", s.private(s.verifyEmail))
+	s.mux.Handle("POST /v1/auth/email/resend", s.private(s.resendVerification))
+
+	s.mux.Handle("GET /v1/account", s.private(s.getAccount))
+	s.mux.Handle("POST /v1/account/logout", s.private(s.logout))
+	s.mux.Handle("PUT /v1/account/password/change", s.private(s.changePassword))
+	s.mux.Handle("GET /v1/account/sessions", s.private(s.listSessions))
+	s.mux.Handle("DELETE /v1/account/sessions/{id}", s.private(s.endSession))
+}
+
+// route dispatches to the mux, but answers unknown paths and methods with
+// the envelope rather than the mux's plain text.
+func (s *Server) route(w http.ResponseWriter, r *http.Request) {
+	h, pattern := s.mux.Handler(r)
+	if pattern != "" {
+		h.ServeHTTP(w, r)
+		return
+	}
+	probe := &statusProbe{header: http.Header{}}
+	h.ServeHTTP(probe, r)
+	if allow := probe.header.Get("Allow"); allow != "" {
+		w.Header().Set("Allow", allow)
+	}
+	if probe.status == http.StatusMethodNotAllowed {
+		writeEnvelope(w, probe.status, envelope{Status: "error", Message: "This path does not take " + r.Method,
+			Data: errorData{Code: "method_not_allowed"}})
+		return
+	}
+	writeEnvelope(w, http.StatusNotFound, envelope{Status: "error", Message: "No such endpoint: " + r.URL.Path,
+		Data: errorData{Code: "not_found"}})
+}
+
+// statusProbe records what the mux's own fallback handler would answer.
+type statusProbe struct {
+	header http.Header
+	status int
+}
+
+func (p *statusProbe) Header() http.Header         { return p.header }
+func (p *statusProbe) Write(b []byte) (int, error) { return len(b), nil }
+func (p *statusProbe) WriteHeader(status int)      { p.status = status }
+
+// public adapts a handler that returns its failure.
+func (s *Server) public(h func(http.ResponseWriter, *http.Request) error) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if err := h(w, r); err != nil {
+			writeError(w, r, s.log, err)
+		}
+	})
+}
+
+// caller is the signed-in session and account of a request.
+type caller struct {
+	session *accountd.Session
+	account *accountd.Account
+}
+
+// private is public behind the bearer-token check.
+func (s *Server) private(h func(http.ResponseWriter, *http.Request, *caller) error) http.Handler {
+	return s.public(func(w http.ResponseWriter, r *http.Request) error {
+		token, _ := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
+		sess, a, err := s.svc.Authenticate(r.Context(), strings.TrimSpace(token))
+		if err != nil {
+			return err
+		}
+		return h(w, r, &caller{session: sess, account: a})
+	})
+}
+
+// client is who is calling, for limits and session records.
+func client(r *http.Request) accountd.Client {
+	ip, _, err := net.SplitHostPort(r.RemoteAddr)
+	if err != nil {
+		ip = r.RemoteAddr
+	}
+	return accountd.Client{IP: ip, UserAgent: r.UserAgent()}
+}
+
+func (s *Server) withRecover(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		defer func() {
+			if v := recover(); v != nil {
+				if v == http.ErrAbortHandler {
+					panic(v)
+				}
+				s.log.ErrorContext(r.Context(), "handler panicked", "panic", v, "stack", string(debug.Stack()))
+				writeEnvelope(w, http.StatusInternalServerError, envelope{Status: "error",
+					Message: "Something went wrong on our side; try again later", Data: errorData{Code: "internal"}})
+			}
+		}()
+		next.ServeHTTP(w, r)
+	})
+}
+
+// statusRecorder remembers the status a handler wrote, for the access log.
+type statusRecorder struct {
+	http.ResponseWriter
+	status int
+}
+
+func (r *statusRecorder) WriteHeader(status int) {
+	r.status = status
+	r.ResponseWriter.WriteHeader(status)
+}
+
+func (r *statusRecorder) Unwrap() http.ResponseWriter { return r.ResponseWriter }
+
+type requestIDKey struct{}
+
+// RequestID returns the id the access log and the X-Request-Id header carry.
+func RequestID(ctx context.Context) string {
+	id, _ := ctx.Value(requestIDKey{}).(string)
+	return id
+}
+
+func (s *Server) withRequestLog(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		start := time.Now()
+		id := r.Header.Get("X-Request-Id")
+		if !validRequestID(id) {
+			var b [8]byte
+			_, _ = rand.Read(b[:])
+			id = hex.EncodeToString(b[:])
+		}
+		w.Header().Set("X-Request-Id", id)
+		r = r.WithContext(context.WithValue(r.Context(), requestIDKey{}, id))
+		rec := &statusRecorder{ResponseWriter: w, status: http.StatusOK}
+		next.ServeHTTP(rec, r)
+		s.log.LogAttrs(r.Context(), slog.LevelInfo, "request",
+			slog.String("request_id", id), slog.String("method", r.Method), slog.String("path", r.URL.Path),
+			slog.Int("status", rec.status), slog.Float64("duration_ms", float64(time.Since(start).Microseconds())/1000))
+	})
+}
+
+func validRequestID(id string) bool {
+	if id == "" || len(id) > 64 {
+		return false
+	}
+	for _, c := range id {
+		if !(c == '-' || c == '_' || c == '.' || c >= '0' && c <= '9' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z') {
+			return false
+		}
+	}
+	return true
+}
+
+func (s *Server) healthz(w http.ResponseWriter, r *http.Request) error {
+	writeOK(w, http.StatusOK, "OK", empty)
+	return nil
+}
+
+func (s *Server) readyz(w http.ResponseWriter, r *http.Request) error {
+	ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
+	defer cancel()
+	if err := s.store.Ping(ctx); err != nil {
+		s.log.WarnContext(ctx, "store not reachable", "err", err)
+		return accountd.Errorf(accountd.KindUnavailable, "store_unavailable", "The store cannot be reached")
+	}
+	writeOK(w, http.StatusOK, "OK", empty)
+	return nil
+}

@@ -1,0 +1,27 @@
+package accountd
+
+import (
+	"fmt"
+	"time"
+)
+
+// codeMail returns the subject and body of the mail carrying a code.
+func codeMail(purpose Purpose, name, code, publicURL string) (subject, body string) {
+	minutes := int(CodeTTL[purpose] / time.Minute)
+	switch purpose {
+	case PurposeResetPassword:
+		return "Your accountd password reset code",
+			fmt.Sprintf("Hello %s,\n\nYour password reset code is %s. It expires in %d minutes.\n\nIf you did not ask to reset your password, ignore this mail; your password stays as it is.\n\n%s\n", name, code, minutes, publicURL)
+	default:
+		return "Verify your accountd email address",
+			fmt.Sprintf("Hello %s,\n\nYour verification code is %s. It expires in %d minutes.\n\n%s\n", name, code, minutes, publicURL)
+	}
+}
+
+// passwordChangedMail tells the owner that the password changed, so that a
+// change they did not make does not go unnoticed.
+func passwordChangedMail(now time.Time, a *Account, publicURL string) *Mail {
+	return NewMail(now, a.Email, "Your accountd password was changed",
+		fmt.Sprintf("Hello %s,\n\nThe password of your account was changed at %s and your other sessions were signed out.\n\nIf this was not you, reset your password now.\n\n%s\n",
+			a.FirstName, now.Format(time.RFC1123), publicURL))
+}
