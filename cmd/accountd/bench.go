@@ -1,0 +1,293 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"runtime"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"accountd"
+)
+
+// bench starts the service on a scratch store and drives it over loopback,
+// printing throughput and latency beside baselines measured in the same run.
+func bench(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	var c config
+	fs := newFlagSet("bench", stdout)
+	c.flags(fs)
+	duration := fs.Duration("duration", 10*time.Second, "how long each load runs")
+	clients := fs.Int("clients", 32, "concurrent clients of each load")
+	users := fs.Int("users", 200, "accounts to register before the loads")
+	crowd := fs.Int("crowd", 1000, "concurrent logins of the memory test")
+	if err := parse(fs, args, getenv); err != nil {
+		return ignoreHelp(err)
+	}
+	given := map[string]bool{}
+	fs.Visit(func(f *flag.Flag) { given[f.Name] = true })
+	if !given["database"] && getenv(envName("database")) == "" {
+		dir, err := os.MkdirTemp("", "accountd-bench-")
+		if err != nil {
+			return err
+		}
+		defer os.RemoveAll(dir)
+		c.database = "sqlite:" + filepath.Join(dir, "bench.db")
+	}
+	// The loads come from one address and a few accounts: limits would
+	// measure themselves, not the service.
+	c.service.IPLimit, c.service.AccountLimit = accountd.Rate{}, accountd.Rate{}
+	c.addr, c.smtpURL = "127.0.0.1:0", ""
+	c.shutdownWait = 10 * time.Second
+
+	a, err := start(ctx, c, slog.New(slog.NewJSONHandler(io.Discard, nil)))
+	if err != nil {
+		return err
+	}
+	defer a.stop()
+	base := "http://" + a.addr
+	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: max(*clients, *crowd)}, Timeout: time.Minute}
+
+	fmt.Fprintf(stdout, "accountd bench: %s, GOMAXPROCS %d, argon2id m=%d KiB t=%d p=%d, %s per load, %d clients\n\n",
+		c.database, runtime.GOMAXPROCS(0), c.hash.MemoryKiB, c.hash.Iterations, c.hash.Parallelism, *duration, *clients)
+
+	const pw = "bench password 0123"
+	emails := make([]string, *users)
+	tokens := make([]string, *users)
+	var failed atomic.Int64
+	parallel(*users, 16, func(i int) {
+		emails[i] = fmt.Sprintf("bench%d@example.com", i)
+		body := fmt.Sprintf(`{"email":%q,"password":%q,"firstName":"Bench","lastName":"User %d"}`, emails[i], pw, i)
+		res, data, err := call(client, "POST", base+"/v1/auth/register", "", body)
+		if err != nil || res != http.StatusCreated {
+			failed.Add(1)
+			return
+		}
+		var d struct{ Data struct{ Token string } }
+		_ = json.Unmarshal(data, &d)
+		tokens[i] = d.Data.Token
+	})
+	if n := failed.Load(); n > 0 {
+		return fmt.Errorf("%d of %d registrations failed", n, *users)
+	}
+
+	// The bare baseline serves exactly the bytes GET /v1/account answers.
+	_, accountBody, err := call(client, "GET", base+"/v1/account", tokens[0], "")
+	if err != nil {
+		return err
+	}
+	bare, err := serveBytes(accountBody)
+	if err != nil {
+		return err
+	}
+	defer bare.Close()
+
+	w := &table{out: stdout}
+	w.header()
+	bareRes := load(ctx, client, *clients, *duration, func(i int) (string, string, string, string) {
+		return "GET", "http://" + bare.Addr().String() + "/v1/account", tokens[i%len(tokens)], ""
+	})
+	w.row("bare net/http, same bytes", bareRes, "")
+	getRes := load(ctx, client, *clients, *duration, func(i int) (string, string, string, string) {
+		return "GET", base + "/v1/account", tokens[i%len(tokens)], ""
+	})
+	w.row("GET /v1/account", getRes, fmt.Sprintf("%.2f× bare (target ≥ 0.5)", getRes.rps/bareRes.rps))
+
+	hashTime := timeHash(c.hash)
+	limit := float64(runtime.GOMAXPROCS(0)) / hashTime.Seconds()
+	fmt.Fprintf(stdout, "%-28s %10.1f %9s %9s   %d cores ÷ %s per hash\n", "argon2id limit", limit, "", "", runtime.GOMAXPROCS(0), hashTime.Round(10*time.Microsecond))
+	loginRes := load(ctx, client, *clients, *duration, func(i int) (string, string, string, string) {
+		e := emails[i%len(emails)]
+		return "POST", base + "/v1/auth/login", "", fmt.Sprintf(`{"email":%q,"password":%q}`, e, pw)
+	})
+	w.row("POST /v1/auth/login", loginRes, fmt.Sprintf("%.2f× argon2id limit (target ≥ 0.9)", loginRes.rps/limit))
+
+	before := rssMiB()
+	var peak atomic.Int64
+	stopSampling := make(chan struct{})
+	sampled := make(chan struct{})
+	go func() {
+		defer close(sampled)
+		for {
+			if v := int64(rssMiB()); v > peak.Load() {
+				peak.Store(v)
+			}
+			select {
+			case <-stopSampling:
+				return
+			case <-time.After(20 * time.Millisecond):
+			}
+		}
+	}()
+	started := time.Now()
+	failed.Store(0)
+	parallel(*crowd, *crowd, func(i int) {
+		e := emails[i%len(emails)]
+		res, _, err := call(client, "POST", base+"/v1/auth/login", "", fmt.Sprintf(`{"email":%q,"password":%q}`, e, pw))
+		if err != nil || res != http.StatusOK {
+			failed.Add(1)
+		}
+	})
+	close(stopSampling)
+	<-sampled
+	runtime.GC()
+	fmt.Fprintf(stdout, "\nmemory: %d concurrent logins in %s (%d failed); resident %0.f MiB before, %d MiB at peak, %.0f MiB after\n",
+		*crowd, time.Since(started).Round(time.Millisecond), failed.Load(), before, peak.Load(), rssMiB())
+	fmt.Fprintf(stdout, "        hashes run %d at a time, so argon2id holds at most %d MiB; the rest queue (client and server share this process)\n",
+		hashSlots(c.hashConcurrent), hashSlots(c.hashConcurrent)*int(c.hash.MemoryKiB)/1024)
+	return nil
+}
+
+func hashSlots(configured int) int {
+	if configured > 0 {
+		return configured
+	}
+	return runtime.GOMAXPROCS(0)
+}
+
+// timeHash returns the median time of one hash with params on one core.
+func timeHash(params accountd.HashParams) time.Duration {
+	h := accountd.NewHasher(params, 1)
+	var times []time.Duration
+	for range 9 {
+		start := time.Now()
+		if _, err := h.Hash(context.Background(), "bench password 0123"); err != nil {
+			panic(err)
+		}
+		times = append(times, time.Since(start))
+	}
+	slices.Sort(times)
+	return times[len(times)/2]
+}
+
+type result struct {
+	n        int
+	errors   int
+	rps      float64
+	p50, p99 time.Duration
+}
+
+// load runs clients loops for d, each sending the request next(i) gives.
+func load(ctx context.Context, client *http.Client, clients int, d time.Duration, next func(i int) (method, url, token, body string)) result {
+	var mu sync.Mutex
+	var all []time.Duration
+	var errs atomic.Int64
+	var seq atomic.Int64
+	deadline := time.Now().Add(d)
+	start := time.Now()
+	parallel(clients, clients, func(int) {
+		var mine []time.Duration
+		for time.Now().Before(deadline) && ctx.Err() == nil {
+			method, url, token, body := next(int(seq.Add(1)))
+			t0 := time.Now()
+			status, _, err := call(client, method, url, token, body)
+			mine = append(mine, time.Since(t0))
+			if err != nil || status >= 400 {
+				errs.Add(1)
+			}
+		}
+		mu.Lock()
+		all = append(all, mine...)
+		mu.Unlock()
+	})
+	elapsed := time.Since(start)
+	slices.Sort(all)
+	r := result{n: len(all), errors: int(errs.Load()), rps: float64(len(all)) / elapsed.Seconds()}
+	if len(all) > 0 {
+		r.p50, r.p99 = all[len(all)/2], all[len(all)*99/100]
+	}
+	return r
+}
+
+func call(client *http.Client, method, url, token, body string) (int, []byte, error) {
+	req, err := http.NewRequest(method, url, strings.NewReader(body))
+	if err != nil {
+		return 0, nil, err
+	}
+	if body != "" {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	if token != "" {
+		req.Header.Set("Authorization", "Bearer "+token)
+	}
+	res, err := client.Do(req)
+	if err != nil {
+		return 0, nil, err
+	}
+	defer res.Body.Close()
+	b, err := io.ReadAll(res.Body)
+	return res.StatusCode, b, err
+}
+
+func parallel(n, width int, f func(i int)) {
+	var wg sync.WaitGroup
+	slots := make(chan struct{}, width)
+	for i := range n {
+		wg.Add(1)
+		slots <- struct{}{}
+		go func() {
+			defer func() { <-slots; wg.Done() }()
+			f(i)
+		}()
+	}
+	wg.Wait()
+}
+
+// serveBytes starts a bare net/http server that answers every request with body.
+func serveBytes(body []byte) (net.Listener, error) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return nil, err
+	}
+	go func() {
+		err := http.Serve(ln, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			w.Header().Set("Content-Type", "application/json; charset=utf-8")
+			w.Write(body)
+		}))
+		if err != nil && !errors.Is(err, net.ErrClosed) {
+			panic(err)
+		}
+	}()
+	return ln, nil
+}
+
+// rssMiB is this process's resident memory.
+func rssMiB() float64 {
+	b, err := os.ReadFile("/proc/self/status")
+	if err != nil {
+		return 0
+	}
+	for _, line := range bytes.Split(b, []byte("\n")) {
+		if rest, ok := bytes.CutPrefix(line, []byte("VmRSS:")); ok {
+			kb, _ := strconv.Atoi(strings.TrimSuffix(strings.TrimSpace(string(rest)), " kB"))
+			return float64(kb) / 1024
+		}
+	}
+	return 0
+}
+
+type table struct{ out io.Writer }
+
+func (t *table) header() {
+	fmt.Fprintf(t.out, "%-28s %10s %9s %9s   %s\n", "load", "req/s", "p50", "p99", "ratio")
+}
+
+func (t *table) row(name string, r result, ratio string) {
+	if r.errors > 0 {
+		ratio += fmt.Sprintf(" (%d of %d failed)", r.errors, r.n)
+	}
+	fmt.Fprintf(t.out, "%-28s %10.1f %9s %9s   %s\n", name, r.rps, r.p50.Round(time.Microsecond), r.p99.Round(time.Microsecond), ratio)
+}
