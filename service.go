@@ -301,6 +301,12 @@ func (s *Service) VerifyEmail(ctx context.Context, c Client, accountID, code str
 	if err := requireCode(code); err != nil {
 		return err
 	}
+	// Verified already: say so rather than that the (consumed) code is wrong.
+	if a, err := s.Account(ctx, accountID); err != nil {
+		return err
+	} else if a.EmailVerified {
+		return errAlreadyVerified
+	}
 	now := s.now()
 	return s.useCode(ctx, accountID, PurposeVerifyEmail, code, func(tx Tx, a *Account) error {
 		if a.EmailVerified {

@@ -71,9 +71,9 @@ func newEnv(t *testing.T, tune ...func(*accountd.Config)) *env {
 
 // response is a decoded envelope.
 type response struct {
-	Status  int
-	Header  http.Header
-	Env     struct {
+	Status int
+	Header http.Header
+	Env    struct {
 		Status  string          `json:"status"`
 		Message string          `json:"message"`
 		Data    json.RawMessage `json:"data"`

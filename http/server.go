@@ -63,7 +63,8 @@ func (s *Server) routes() {
 func (s *Server) route(w http.ResponseWriter, r *http.Request) {
 	h, pattern := s.mux.Handler(r)
 	if pattern != "" {
-		h.ServeHTTP(w, r)
+		// Through the mux itself: Handler does not set the path values.
+		s.mux.ServeHTTP(w, r)
 		return
 	}
 	probe := &statusProbe{header: http.Header{}}
@@ -108,7 +109,10 @@ type caller struct {
 // private is public behind the bearer-token check.
 func (s *Server) private(h func(http.ResponseWriter, *http.Request, *caller) error) http.Handler {
 	return s.public(func(w http.ResponseWriter, r *http.Request) error {
-		token, _ := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
+		token, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
+		if !ok {
+			token = ""
+		}
 		sess, a, err := s.svc.Authenticate(r.Context(), strings.TrimSpace(token))
 		if err != nil {
 			return err

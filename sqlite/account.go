@@ -1,0 +1,193 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"accountd"
+)
+
+// accountFields are the accounts columns after id, in the order accountArgs
+// writes them and scanAccount reads them. deleted_at is not among them:
+// Account has no such field, and every look-up skips deleted rows.
+var accountFields = []string{
+	"email", "email_key", "email_verified", "email_verified_at", "password_hash",
+	"first_name", "last_name", "role", "type",
+	"user_name", "is_user_name_updated", "referral_code", "referred_by",
+	"contact_country", "contact_state", "contact_city", "contact_address", "contact_phone",
+	"bio_title", "bio_description", "talent_about", "talent_availability",
+	"social_github", "social_twitter", "social_linkedin", "social_website",
+	"is_private", "wallet_generated", "web3_onboard", "is_verified", "kyc", "kyc_status",
+	"account_type", "score", "twofa_type", "twofa_status", "twofa_security_question",
+	"logged_in_at", "created_at", "updated_at",
+}
+
+var (
+	accountSelect = "SELECT id, " + strings.Join(accountFields, ", ") + " FROM accounts "
+
+	qAccountByID       = newQuery(accountSelect + "WHERE id = ? AND deleted_at IS NULL")
+	qAccountByEmail    = newQuery(accountSelect + "WHERE email_key = ? AND deleted_at IS NULL")
+	qAccountByReferral = newQuery(accountSelect + "WHERE referral_code = ? AND deleted_at IS NULL")
+	// A deleted account keeps its user name: the unique index covers every row.
+	qUserNameTaken = newQuery("SELECT EXISTS (SELECT 1 FROM accounts WHERE user_name = ?)")
+	qEmailTaken    = newQuery("SELECT EXISTS (SELECT 1 FROM accounts WHERE email_key = ? AND deleted_at IS NULL AND id <> ?)")
+
+	// Both take accountArgs: ?1 is the id, the fields follow from ?2.
+	qAccountInsert = newQuery("INSERT INTO accounts (id, " + strings.Join(accountFields, ", ") +
+		") VALUES (" + params(1, 1+len(accountFields)) + ")")
+	qAccountUpdate = newQuery("UPDATE accounts SET (" + strings.Join(accountFields, ", ") +
+		") = (" + params(2, len(accountFields)) + ") WHERE id = ?1 AND deleted_at IS NULL")
+
+	// Achievements come back in the order NewAccount creates them, which is
+	// the seed's order: five-star, referral, review, squad.
+	qAchievements = newQuery(`SELECT id, owner, type, total, value, created_at, updated_at
+		FROM achievements WHERE owner = ? ORDER BY created_at, id`)
+	qAchievementInsert = newQuery(`INSERT INTO achievements (id, owner, type, total, value, created_at, updated_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?)`)
+	qAchievementAdd = newQuery("UPDATE achievements SET value = value + ?, updated_at = ? WHERE owner = ? AND type = ?")
+)
+
+// params returns n numbered parameters starting at ?first.
+func params(first, n int) string {
+	p := make([]string, n)
+	for i := range p {
+		p[i] = fmt.Sprintf("?%d", first+i)
+	}
+	return strings.Join(p, ", ")
+}
+
+func accountArgs(a *accountd.Account) []any {
+	p := &a.Profile
+	return []any{
+		a.ID,
+		a.Email, a.EmailKey, a.EmailVerified, msOrNull(a.EmailVerifiedAt), a.PasswordHash,
+		a.FirstName, a.LastName, a.Role, a.Type,
+		a.UserName, a.IsUserNameUpdated, a.ReferralCode, textOrNull(a.ReferredBy),
+		p.Contact.Country, p.Contact.State, p.Contact.City, p.Contact.Address, p.Contact.Phone,
+		p.Bio.Title, p.Bio.Description, p.Talent.About, p.Talent.Availability,
+		a.Socials.GitHub, a.Socials.Twitter, a.Socials.LinkedIn, a.Socials.Website,
+		a.IsPrivate, a.WalletGenerated, a.Web3Onboard, a.IsVerified, a.KYC, a.KYCStatus,
+		a.AccountType, a.Score, a.TwoFA.Type, a.TwoFA.Status, a.TwoFA.SecurityQuestion,
+		msOrNull(a.LoggedInAt), a.CreatedAt.UnixMilli(), a.UpdatedAt.UnixMilli(),
+	}
+}
+
+func scanAccount(row *sql.Row) (*accountd.Account, error) {
+	// Tags are not stored yet; an empty list keeps the JSON an array.
+	a := &accountd.Account{Profile: accountd.Profile{Talent: accountd.Talent{Tags: []string{}}}}
+	p := &a.Profile
+	err := row.Scan(
+		&a.ID,
+		&a.Email, &a.EmailKey, &a.EmailVerified, optMillis{&a.EmailVerifiedAt}, &a.PasswordHash,
+		&a.FirstName, &a.LastName, &a.Role, &a.Type,
+		&a.UserName, &a.IsUserNameUpdated, &a.ReferralCode, optText{&a.ReferredBy},
+		&p.Contact.Country, &p.Contact.State, &p.Contact.City, &p.Contact.Address, &p.Contact.Phone,
+		&p.Bio.Title, &p.Bio.Description, &p.Talent.About, &p.Talent.Availability,
+		&a.Socials.GitHub, &a.Socials.Twitter, &a.Socials.LinkedIn, &a.Socials.Website,
+		&a.IsPrivate, &a.WalletGenerated, &a.Web3Onboard, &a.IsVerified, &a.KYC, &a.KYCStatus,
+		&a.AccountType, number{&a.Score}, &a.TwoFA.Type, &a.TwoFA.Status, &a.TwoFA.SecurityQuestion,
+		optMillis{&a.LoggedInAt}, millis{&a.CreatedAt}, millis{&a.UpdatedAt},
+	)
+	return a, err
+}
+
+func (t *tx) AccountByID(ctx context.Context, id string) (*accountd.Account, error) {
+	return t.account(ctx, "account by id", qAccountByID, id)
+}
+
+func (t *tx) AccountByEmail(ctx context.Context, emailKey string) (*accountd.Account, error) {
+	return t.account(ctx, "account by email", qAccountByEmail, emailKey)
+}
+
+func (t *tx) AccountByReferralCode(ctx context.Context, code string) (*accountd.Account, error) {
+	return t.account(ctx, "account by referral code", qAccountByReferral, code)
+}
+
+func (t *tx) account(ctx context.Context, op string, q query, arg string) (*accountd.Account, error) {
+	a, err := scanAccount(t.stmt(ctx, q).QueryRowContext(ctx, arg))
+	if err != nil {
+		return nil, wrap(op, err)
+	}
+	if a.Achievements, err = t.achievements(ctx, a.ID); err != nil {
+		return nil, wrap(op, err)
+	}
+	return a, nil
+}
+
+func (t *tx) achievements(ctx context.Context, owner string) ([]accountd.Achievement, error) {
+	rows, err := t.stmt(ctx, qAchievements).QueryContext(ctx, owner)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []accountd.Achievement
+	for rows.Next() {
+		var a accountd.Achievement
+		if err := rows.Scan(&a.ID, &a.Owner, &a.Type, number{&a.Total}, number{&a.Value},
+			millis{&a.CreatedAt}, millis{&a.UpdatedAt}); err != nil {
+			return nil, err
+		}
+		out = append(out, a)
+	}
+	return out, rows.Err()
+}
+
+func (t *tx) UserNameTaken(ctx context.Context, userName string) (bool, error) {
+	var taken bool
+	if err := t.stmt(ctx, qUserNameTaken).QueryRowContext(ctx, userName).Scan(&taken); err != nil {
+		return false, wrap("user name taken", err)
+	}
+	return taken, nil
+}
+
+func (t *tx) CreateAccount(ctx context.Context, a *accountd.Account) error {
+	if _, err := t.stmt(ctx, qAccountInsert).ExecContext(ctx, accountArgs(a)...); err != nil {
+		return t.accountWriteError(ctx, "create account", a, err)
+	}
+	insert := t.stmt(ctx, qAchievementInsert)
+	for _, ach := range a.Achievements {
+		if _, err := insert.ExecContext(ctx, ach.ID, a.ID, ach.Type, ach.Total, ach.Value,
+			ach.CreatedAt.UnixMilli(), ach.UpdatedAt.UnixMilli()); err != nil {
+			return wrap("create achievement", err)
+		}
+	}
+	return nil
+}
+
+// UpdateAccount returns ErrNotFound when there is no live account with a.ID.
+func (t *tx) UpdateAccount(ctx context.Context, a *accountd.Account) error {
+	res, err := t.stmt(ctx, qAccountUpdate).ExecContext(ctx, accountArgs(a)...)
+	if err != nil {
+		return t.accountWriteError(ctx, "update account", a, err)
+	}
+	return mustAffect("update account", res, nil)
+}
+
+// AddAchievementValue returns ErrNotFound when the account has no
+// achievement of that type.
+func (t *tx) AddAchievementValue(ctx context.Context, accountID, achievementType string, delta int, at time.Time) error {
+	res, err := t.stmt(ctx, qAchievementAdd).ExecContext(ctx, delta, at.UnixMilli(), accountID, achievementType)
+	return mustAffect("add achievement value", res, err)
+}
+
+// accountWriteError returns ErrEmailTaken when writing a failed because
+// another live account has its email. It asks the table rather than read the
+// error: when a row breaks several unique indexes, SQLite names only the
+// first it checks, which need not be the email's.
+func (t *tx) accountWriteError(ctx context.Context, op string, a *accountd.Account, err error) error {
+	if !isUniqueViolation(err) {
+		return wrap(op, err)
+	}
+	var taken bool
+	if qerr := t.stmt(ctx, qEmailTaken).QueryRowContext(ctx, a.EmailKey, a.ID).Scan(&taken); qerr != nil {
+		return wrap(op, errors.Join(err, qerr))
+	}
+	if taken {
+		return accountd.ErrEmailTaken
+	}
+	return wrap(op, err)
+}

@@ -1,0 +1,82 @@
+package sqlite
+
+import (
+	"fmt"
+	"time"
+)
+
+// The scanners below read a column straight into a domain field. Each is a
+// single pointer, so passing one to Scan allocates nothing, and each takes the
+// driver's int64 or string directly instead of going through database/sql's
+// reflection-based conversion.
+
+// millis reads INTEGER Unix milliseconds into a UTC time.
+type millis struct{ t *time.Time }
+
+func (m millis) Scan(src any) error {
+	v, ok := src.(int64)
+	if !ok {
+		return fmt.Errorf("want INTEGER milliseconds, got %T", src)
+	}
+	*m.t = time.UnixMilli(v).UTC()
+	return nil
+}
+
+// optMillis reads a time that may be NULL.
+type optMillis struct{ t **time.Time }
+
+func (m optMillis) Scan(src any) error {
+	if src == nil {
+		*m.t = nil
+		return nil
+	}
+	var t time.Time
+	if err := (millis{&t}).Scan(src); err != nil {
+		return err
+	}
+	*m.t = &t
+	return nil
+}
+
+// number reads an INTEGER into an int.
+type number struct{ n *int }
+
+func (n number) Scan(src any) error {
+	v, ok := src.(int64)
+	if !ok {
+		return fmt.Errorf("want INTEGER, got %T", src)
+	}
+	*n.n = int(v)
+	return nil
+}
+
+// optText reads TEXT that may be NULL, which becomes "".
+type optText struct{ s *string }
+
+func (o optText) Scan(src any) error {
+	switch v := src.(type) {
+	case nil:
+		*o.s = ""
+	case string:
+		*o.s = v
+	default:
+		return fmt.Errorf("want TEXT, got %T", src)
+	}
+	return nil
+}
+
+// msOrNull is the value to store for a time that may be unset.
+func msOrNull(t *time.Time) any {
+	if t == nil {
+		return nil
+	}
+	return t.UnixMilli()
+}
+
+// textOrNull stores "" as NULL.
+func textOrNull(s string) any {
+	if s == "" {
+		return nil
+	}
+	return s
+}

@@ -1,0 +1,226 @@
+// Package sqlite is the accountd store in a single SQLite file, for a
+// service that runs as one process.
+//
+// Writes go through a single connection, so the process never contends with
+// itself for SQLite's one write lock; reads run in parallel on a pool of
+// read-only connections, which WAL lets proceed beside the writer.
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"runtime"
+	"strings"
+	"sync"
+	"sync/atomic"
+
+	"accountd"
+
+	sqlitedriver "modernc.org/sqlite"
+	sqlite3 "modernc.org/sqlite/lib"
+)
+
+// DB is the store. Open it, then Migrate it before use.
+type DB struct {
+	writer, reader *handle
+}
+
+var _ accountd.Store = (*DB)(nil)
+
+// pragmas apply to every connection: they are per connection, except
+// journal_mode, which sticks to the file but costs nothing to repeat.
+const pragmas = "_pragma=journal_mode(WAL)&_pragma=busy_timeout(5000)&_pragma=foreign_keys(1)&_pragma=synchronous(NORMAL)"
+
+// Open opens the database file at path, creating it if missing. It does not
+// migrate the schema.
+func Open(ctx context.Context, path string) (*DB, error) {
+	// The driver takes everything after the first '?' as its parameters.
+	if strings.Contains(path, "?") {
+		return nil, fmt.Errorf("sqlite: database path %q must not contain '?'", path)
+	}
+	// BEGIN IMMEDIATE takes the write lock up front: a transaction that
+	// started as a reader could otherwise fail with SQLITE_BUSY when it
+	// tries to upgrade, without busy_timeout helping.
+	writer, err := sql.Open("sqlite", path+"?"+pragmas+"&_txlock=immediate")
+	if err != nil {
+		return nil, fmt.Errorf("sqlite: open %s: %w", path, err)
+	}
+	writer.SetMaxOpenConns(1)
+	// Connect the writer first: it creates the file and switches it to WAL
+	// before any read-only connection opens it.
+	if err := writer.PingContext(ctx); err != nil {
+		writer.Close()
+		return nil, fmt.Errorf("sqlite: open %s: %w", path, err)
+	}
+
+	reader, err := sql.Open("sqlite", path+"?"+pragmas+"&_pragma=query_only(1)")
+	if err != nil {
+		writer.Close()
+		return nil, fmt.Errorf("sqlite: open %s: %w", path, err)
+	}
+	n := max(4, runtime.GOMAXPROCS(0))
+	reader.SetMaxOpenConns(n)
+	// Idle connections are kept, not closed: each holds its prepared statements.
+	reader.SetMaxIdleConns(n)
+	if err := reader.PingContext(ctx); err != nil {
+		reader.Close()
+		writer.Close()
+		return nil, fmt.Errorf("sqlite: open %s: %w", path, err)
+	}
+	return &DB{writer: &handle{db: writer}, reader: &handle{db: reader}}, nil
+}
+
+// Write runs fn in a transaction on the writer. It never retries fn: with a
+// single writer connection and BEGIN IMMEDIATE there is no conflict to retry,
+// only a lock to wait for, which busy_timeout does.
+//
+// fn holds the only writer connection, so it must not call the DB's own
+// writing methods (Write, Hit, ClaimMail, MarkMail*, Prune): they would wait
+// for that connection until ctx ends.
+func (db *DB) Write(ctx context.Context, fn func(accountd.Tx) error) error {
+	return db.writer.run(ctx, nil, fn)
+}
+
+// Read runs fn in a transaction on a read-only connection; any write in fn
+// fails, since the connection has query_only set.
+func (db *DB) Read(ctx context.Context, fn func(accountd.Tx) error) error {
+	return db.reader.run(ctx, &sql.TxOptions{ReadOnly: true}, fn)
+}
+
+func (db *DB) Ping(ctx context.Context) error {
+	return errors.Join(db.writer.db.PingContext(ctx), db.reader.db.PingContext(ctx))
+}
+
+// Close closes the readers before the writer, so that the writer is the last
+// connection and checkpoints the WAL into the database file as it goes.
+func (db *DB) Close() error {
+	return errors.Join(db.reader.db.Close(), db.writer.db.Close())
+}
+
+// queries are the statements every handle prepares, numbered by query.
+// Preparing each once and reusing it keeps SQLite from compiling the SQL
+// again on every request.
+var queries []string
+
+type query int
+
+// newQuery adds sql to the statements handles prepare.
+func newQuery(sql string) query {
+	queries = append(queries, sql)
+	return query(len(queries) - 1)
+}
+
+// handle is one pool of connections, with the queries prepared on it.
+type handle struct {
+	db    *sql.DB
+	mu    sync.Mutex
+	stmts atomic.Pointer[[]*sql.Stmt]
+}
+
+// prepared returns h's statements, preparing them on first use rather than
+// at Open, because the tables do not exist until Migrate has run.
+func (h *handle) prepared(ctx context.Context) ([]*sql.Stmt, error) {
+	if s := h.stmts.Load(); s != nil {
+		return *s, nil
+	}
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if s := h.stmts.Load(); s != nil {
+		return *s, nil
+	}
+	stmts := make([]*sql.Stmt, len(queries))
+	for i, q := range queries {
+		s, err := h.db.PrepareContext(ctx, q)
+		if err != nil {
+			for _, s := range stmts[:i] {
+				s.Close()
+			}
+			return nil, fmt.Errorf("sqlite: prepare %q: %w", q, err)
+		}
+		stmts[i] = s
+	}
+	h.stmts.Store(&stmts)
+	return stmts, nil
+}
+
+// stmt returns the statement of q, to run on its own outside a transaction.
+func (h *handle) stmt(ctx context.Context, q query) (*sql.Stmt, error) {
+	stmts, err := h.prepared(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return stmts[q], nil
+}
+
+// run calls fn with a Tx in a transaction on h.
+func (h *handle) run(ctx context.Context, opts *sql.TxOptions, fn func(accountd.Tx) error) error {
+	stmts, err := h.prepared(ctx)
+	if err != nil {
+		return err
+	}
+	return h.transact(ctx, opts, func(t *sql.Tx) error {
+		return fn(&tx{tx: t, stmts: stmts})
+	})
+}
+
+// transact runs fn in a transaction on h and commits it when fn returns nil.
+// fn's error comes back unchanged.
+func (h *handle) transact(ctx context.Context, opts *sql.TxOptions, fn func(*sql.Tx) error) error {
+	t, err := h.db.BeginTx(ctx, opts)
+	if err != nil {
+		return fmt.Errorf("sqlite: begin: %w", err)
+	}
+	defer t.Rollback() // a no-op after Commit; otherwise it undoes fn, even if fn panics
+	if err := fn(t); err != nil {
+		return err
+	}
+	if err := t.Commit(); err != nil {
+		return fmt.Errorf("sqlite: commit: %w", err)
+	}
+	return nil
+}
+
+// tx is the accountd.Tx of one transaction.
+type tx struct {
+	tx    *sql.Tx
+	stmts []*sql.Stmt
+}
+
+var _ accountd.Tx = (*tx)(nil)
+
+// stmt returns q's statement bound to the transaction. database/sql keeps it
+// prepared on each connection, so this does not compile q again.
+func (t *tx) stmt(ctx context.Context, q query) *sql.Stmt {
+	return t.tx.StmtContext(ctx, t.stmts[q])
+}
+
+// wrap says which operation failed, and turns a missing row into the
+// domain's ErrNotFound.
+func wrap(op string, err error) error {
+	if errors.Is(err, sql.ErrNoRows) {
+		return accountd.ErrNotFound
+	}
+	return fmt.Errorf("sqlite: %s: %w", op, err)
+}
+
+// mustAffect returns ErrNotFound when a change aimed at one record found none.
+func mustAffect(op string, res sql.Result, err error) error {
+	if err != nil {
+		return wrap(op, err)
+	}
+	n, err := res.RowsAffected()
+	if err != nil {
+		return wrap(op, err)
+	}
+	if n == 0 {
+		return accountd.ErrNotFound
+	}
+	return nil
+}
+
+func isUniqueViolation(err error) bool {
+	var e *sqlitedriver.Error
+	return errors.As(err, &e) && e.Code() == sqlite3.SQLITE_CONSTRAINT_UNIQUE
+}

@@ -1,0 +1,203 @@
+package sqlite
+
+import (
+	"database/sql"
+	"errors"
+	"fmt"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"accountd"
+	"accountd/storetest"
+)
+
+var t0 = time.Date(2025, time.March, 1, 12, 0, 0, 0, time.UTC)
+
+// openFile opens a new database file without migrating it.
+func openFile(t testing.TB) *DB {
+	t.Helper()
+	db, err := Open(t.Context(), filepath.Join(t.TempDir(), "test.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		if err := db.Close(); err != nil {
+			t.Error(err)
+		}
+	})
+	return db
+}
+
+func openMigrated(t testing.TB) *DB {
+	t.Helper()
+	db := openFile(t)
+	if _, err := db.Migrate(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	return db
+}
+
+func TestStore(t *testing.T) {
+	storetest.Run(t, func(t *testing.T) accountd.Store { return openMigrated(t) })
+}
+
+func TestMigrate(t *testing.T) {
+	ctx := t.Context()
+	db := openFile(t)
+	if v, err := db.SchemaVersion(ctx); err != nil || v != 0 {
+		t.Fatalf("SchemaVersion of a new file = %d, %v; want 0", v, err)
+	}
+	if n, err := db.Migrate(ctx); err != nil || n != len(migrations) {
+		t.Fatalf("first Migrate = %d, %v; want %d applied", n, err, len(migrations))
+	}
+	if n, err := db.Migrate(ctx); err != nil || n != 0 {
+		t.Fatalf("second Migrate = %d, %v; want none applied", n, err)
+	}
+	if v, err := db.SchemaVersion(ctx); err != nil || v != len(migrations) {
+		t.Fatalf("SchemaVersion = %d, %v; want %d", v, err, len(migrations))
+	}
+}
+
+func TestMigrateRefusesNewerSchema(t *testing.T) {
+	ctx := t.Context()
+	db := openMigrated(t)
+	newer := len(migrations) + 2
+	if _, err := db.writer.db.ExecContext(ctx, fmt.Sprintf("PRAGMA user_version = %d", newer)); err != nil {
+		t.Fatal(err)
+	}
+	n, err := db.Migrate(ctx)
+	want := fmt.Sprintf("database schema version %d is newer than this accountd supports (%d); upgrade accountd",
+		newer, len(migrations))
+	if err == nil || err.Error() != want || n != 0 {
+		t.Fatalf("Migrate = %d, %v; want 0, %q", n, err, want)
+	}
+}
+
+func TestJournalModeIsWAL(t *testing.T) {
+	db := openMigrated(t)
+	for name, h := range map[string]*handle{"writer": db.writer, "reader": db.reader} {
+		var mode string
+		if err := h.db.QueryRowContext(t.Context(), "PRAGMA journal_mode").Scan(&mode); err != nil {
+			t.Fatal(err)
+		}
+		if mode != "wal" {
+			t.Errorf("%s journal_mode = %q, want wal", name, mode)
+		}
+	}
+}
+
+func TestWriteInsideReadFails(t *testing.T) {
+	ctx := t.Context()
+	db := openMigrated(t)
+	a := accountd.NewAccount(t0, "ada@example.com", "Ada", "Lovelace")
+	err := db.Read(ctx, func(tx accountd.Tx) error { return tx.CreateAccount(ctx, a) })
+	if err == nil || errors.Is(err, accountd.ErrEmailTaken) {
+		t.Fatalf("CreateAccount inside Read: got %v, want a read-only error", err)
+	}
+	err = db.Read(ctx, func(tx accountd.Tx) error {
+		_, err := tx.AccountByID(ctx, a.ID)
+		return err
+	})
+	if !errors.Is(err, accountd.ErrNotFound) {
+		t.Fatalf("AccountByID after the refused write: got %v, want ErrNotFound", err)
+	}
+}
+
+func TestOpenRefusesQuestionMark(t *testing.T) {
+	if db, err := Open(t.Context(), filepath.Join(t.TempDir(), "a?b.db")); err == nil {
+		db.Close()
+		t.Fatal("Open of a path with '?' succeeded")
+	}
+}
+
+// mailRow reads what the interface does not show of a mail: its body once
+// sent, and whether its row exists at all.
+func mailRow(t *testing.T, db *DB, id string) (body string, exists bool) {
+	t.Helper()
+	err := db.reader.db.QueryRowContext(t.Context(), "SELECT body FROM outbox WHERE id = ?", id).Scan(&body)
+	if errors.Is(err, sql.ErrNoRows) {
+		return "", false
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	return body, true
+}
+
+func TestMarkMailSentEmptiesBody(t *testing.T) {
+	ctx := t.Context()
+	db := openMigrated(t)
+	m := accountd.NewMail(t0, "ada@example.com", "Verify your email", "Your code is 123456")
+	if err := db.Write(ctx, func(tx accountd.Tx) error { return tx.EnqueueMail(ctx, m) }); err != nil {
+		t.Fatal(err)
+	}
+	if err := db.MarkMailSent(ctx, m.ID, t0); err != nil {
+		t.Fatal(err)
+	}
+	if body, _ := mailRow(t, db, m.ID); body != "" {
+		t.Errorf("body after MarkMailSent = %q, want empty", body)
+	}
+}
+
+func TestPruneDeletesMailSentOverAWeekAgo(t *testing.T) {
+	ctx := t.Context()
+	db := openMigrated(t)
+	now := t0.Add(30 * 24 * time.Hour)
+	old := accountd.NewMail(t0, "ada@example.com", "Old", "old")
+	recent := accountd.NewMail(t0, "ada@example.com", "Recent", "recent")
+	unsent := accountd.NewMail(t0, "ada@example.com", "Unsent", "unsent")
+	err := db.Write(ctx, func(tx accountd.Tx) error {
+		return errors.Join(tx.EnqueueMail(ctx, old), tx.EnqueueMail(ctx, recent), tx.EnqueueMail(ctx, unsent))
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := errors.Join(
+		db.MarkMailSent(ctx, old.ID, now.Add(-7*24*time.Hour-time.Millisecond)),
+		db.MarkMailSent(ctx, recent.ID, now.Add(-7*24*time.Hour)),
+	); err != nil {
+		t.Fatal(err)
+	}
+	if err := db.Prune(ctx, now); err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		m    *accountd.Mail
+		kept bool
+	}{{old, false}, {recent, true}, {unsent, true}} {
+		if _, exists := mailRow(t, db, c.m.ID); exists != c.kept {
+			t.Errorf("mail %q after Prune: exists = %v, want %v", c.m.Subject, exists, c.kept)
+		}
+	}
+}
+
+// BenchmarkTokenCheck is the look-up every authenticated request makes.
+func BenchmarkTokenCheck(b *testing.B) {
+	ctx := b.Context()
+	db := openMigrated(b)
+	a := accountd.NewAccount(t0, "ada@example.com", "Ada", "Lovelace")
+	token, hash := accountd.NewToken()
+	s := &accountd.Session{ID: accountd.NewID(t0), AccountID: a.ID, TokenHash: hash,
+		CreatedAt: t0, LastSeenAt: t0, ExpiresAt: t0.Add(time.Hour)}
+	err := db.Write(ctx, func(tx accountd.Tx) error {
+		return errors.Join(tx.CreateAccount(ctx, a), tx.CreateSession(ctx, s))
+	})
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		err := db.Read(ctx, func(tx accountd.Tx) error {
+			s, err := tx.SessionByTokenHash(ctx, accountd.HashToken(token))
+			if err != nil {
+				return err
+			}
+			_, err = tx.AccountByID(ctx, s.AccountID)
+			return err
+		})
+		if err != nil {
+			b.Fatal(err)
+		}
+	}
+}

@@ -1,0 +1,104 @@
+package storetest
+
+import (
+	"reflect"
+	"testing"
+	"time"
+
+	"accountd"
+)
+
+func newSession(accountID string, created time.Time, ttl time.Duration) *accountd.Session {
+	_, hash := accountd.NewToken()
+	return &accountd.Session{
+		ID: accountd.NewID(created), AccountID: accountID, TokenHash: hash,
+		CreatedAt: created, LastSeenAt: created, ExpiresAt: created.Add(ttl),
+		UserAgent: "Mozilla/5.0 (storetest)", IP: "192.0.2.1",
+	}
+}
+
+func createSessions(t *testing.T, s accountd.Store, sessions ...*accountd.Session) {
+	t.Helper()
+	write(t, s, func(tx accountd.Tx) error {
+		for _, sess := range sessions {
+			if err := tx.CreateSession(t.Context(), sess); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
+func testSessions(t *testing.T, s accountd.Store) {
+	ctx := t.Context()
+	a := createAccount(t, s, t0, "ada@example.com")
+	b := createAccount(t, s, t0, "grace@example.com")
+	older := newSession(a.ID, t0, 24*time.Hour)
+	newer := newSession(a.ID, t0.Add(time.Hour), 24*time.Hour)
+	expired := newSession(a.ID, t0.Add(-48*time.Hour), 24*time.Hour)
+	other := newSession(b.ID, t0, 24*time.Hour)
+	createSessions(t, s, older, expired, newer, other)
+	now := t0.Add(2 * time.Hour)
+
+	wantSessions := func(what, accountID string, want ...accountd.Session) {
+		t.Helper()
+		read(t, s, func(tx accountd.Tx) error {
+			got, err := tx.Sessions(ctx, accountID, now)
+			if err != nil {
+				return err
+			}
+			if len(got) != len(want) || len(want) > 0 && !reflect.DeepEqual(got, want) {
+				t.Errorf("%s: Sessions:\n got %+v\nwant %+v", what, got, want)
+			}
+			return nil
+		})
+	}
+	byHash := func(hash []byte) (*accountd.Session, error) {
+		var got *accountd.Session
+		err := s.Read(ctx, func(tx accountd.Tx) (err error) {
+			got, err = tx.SessionByTokenHash(ctx, hash)
+			return err
+		})
+		return got, err
+	}
+
+	got, err := byHash(older.TokenHash)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(got, older) {
+		t.Errorf("SessionByTokenHash:\n got %+v\nwant %+v", got, older)
+	}
+	wantSessions("unexpired, newest first", a.ID, *newer, *older)
+	wantSessions("another account's", b.ID, *other)
+
+	write(t, s, func(tx accountd.Tx) error { return tx.TouchSession(ctx, older.ID, now) })
+	if got, err = byHash(older.TokenHash); err != nil {
+		t.Fatal(err)
+	}
+	if !got.LastSeenAt.Equal(now) {
+		t.Errorf("LastSeenAt after TouchSession = %v, want %v", got.LastSeenAt, now)
+	}
+	wantNotFound(t, "TouchSession of a missing session", s.Write(ctx, func(tx accountd.Tx) error {
+		return tx.TouchSession(ctx, accountd.NewID(t0), now)
+	}))
+
+	// An account cannot delete another account's session.
+	wantNotFound(t, "DeleteSession of another account's session", s.Write(ctx, func(tx accountd.Tx) error {
+		return tx.DeleteSession(ctx, b.ID, older.ID)
+	}))
+	if _, err := byHash(older.TokenHash); err != nil {
+		t.Errorf("session after another account tried to delete it: %v", err)
+	}
+	write(t, s, func(tx accountd.Tx) error { return tx.DeleteSession(ctx, a.ID, older.ID) })
+	_, err = byHash(older.TokenHash)
+	wantNotFound(t, "SessionByTokenHash after DeleteSession", err)
+
+	third := newSession(a.ID, t0.Add(90*time.Minute), 24*time.Hour)
+	createSessions(t, s, third)
+	write(t, s, func(tx accountd.Tx) error { return tx.DeleteSessions(ctx, a.ID, newer.ID) })
+	wantSessions("after DeleteSessions", a.ID, *newer)
+	_, err = byHash(expired.TokenHash)
+	wantNotFound(t, "expired session after DeleteSessions", err)
+	wantSessions("another account's after DeleteSessions", b.ID, *other)
+}

@@ -1,0 +1,85 @@
+// Package storetest is the test suite every accountd.Store implementation
+// runs, so that each behaves the same behind the interface. It uses only the
+// interface and the domain's constructors, and fixed times instead of the
+// clock.
+package storetest
+
+import (
+	"errors"
+	"testing"
+	"time"
+
+	"accountd"
+)
+
+// Run runs the suite. open returns a fresh, migrated, empty store for each
+// subtest; closing it is open's business, in a t.Cleanup.
+func Run(t *testing.T, open func(t *testing.T) accountd.Store) {
+	tests := []struct {
+		name string
+		test func(t *testing.T, s accountd.Store)
+	}{
+		{"AccountRoundTrip", testAccountRoundTrip},
+		{"AccountNotFound", testAccountNotFound},
+		{"UserNameTaken", testUserNameTaken},
+		{"EmailTaken", testEmailTaken},
+		{"UpdateAccount", testUpdateAccount},
+		{"AddAchievementValue", testAddAchievementValue},
+		{"WriteRollsBack", testWriteRollsBack},
+		{"ReadSeesCommitted", testReadSeesCommitted},
+		{"Sessions", testSessions},
+		{"Codes", testCodes},
+		{"Outbox", testOutbox},
+		{"Hit", testHit},
+		{"Prune", testPrune},
+		{"Concurrent", testConcurrent},
+		{"Ping", testPing},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) { tt.test(t, open(t)) })
+	}
+}
+
+// t0 is the suite's "now"; every other time is built from it.
+var t0 = time.Date(2025, time.March, 1, 12, 0, 0, 0, time.UTC)
+
+// errBoom is what a failing fn returns; Write and Read must hand it back as is.
+var errBoom = errors.New("storetest: fn failed")
+
+func write(t *testing.T, s accountd.Store, fn func(accountd.Tx) error) {
+	t.Helper()
+	if err := s.Write(t.Context(), fn); err != nil {
+		t.Fatalf("Write: %v", err)
+	}
+}
+
+func read(t *testing.T, s accountd.Store, fn func(accountd.Tx) error) {
+	t.Helper()
+	if err := s.Read(t.Context(), fn); err != nil {
+		t.Fatalf("Read: %v", err)
+	}
+}
+
+// newAccount returns a registration's account with the unique fields filled
+// in from its id, so that accounts in a test never collide by chance.
+func newAccount(now time.Time, email string) *accountd.Account {
+	a := accountd.NewAccount(now, email, "Ada", "Lovelace")
+	a.UserName = "ada-lovelace-" + a.ID
+	a.ReferralCode = "R" + a.ID
+	return a
+}
+
+func createAccount(t *testing.T, s accountd.Store, now time.Time, email string) *accountd.Account {
+	t.Helper()
+	a := newAccount(now, email)
+	write(t, s, func(tx accountd.Tx) error { return tx.CreateAccount(t.Context(), a) })
+	return a
+}
+
+// wantNotFound fails the test unless err is the store's ErrNotFound.
+func wantNotFound(t *testing.T, what string, err error) {
+	t.Helper()
+	if !errors.Is(err, accountd.ErrNotFound) {
+		t.Errorf("%s: got error %v, want ErrNotFound", what, err)
+	}
+}
