@@ -41,6 +41,28 @@ type Account struct {
 	Achievements      []Achievement
 }
 
+// Clone returns a deep copy of a, sharing nothing that either copy could
+// change.
+func (a *Account) Clone() *Account {
+	c := *a
+	c.EmailVerifiedAt = clonePtr(a.EmailVerifiedAt)
+	c.LoggedInAt = clonePtr(a.LoggedInAt)
+	c.Profile.Talent.Tags = append([]string(nil), a.Profile.Talent.Tags...)
+	if a.Profile.Talent.Tags != nil && c.Profile.Talent.Tags == nil {
+		c.Profile.Talent.Tags = []string{}
+	}
+	c.Achievements = append([]Achievement(nil), a.Achievements...)
+	return &c
+}
+
+func clonePtr[T any](p *T) *T {
+	if p == nil {
+		return nil
+	}
+	v := *p
+	return &v
+}
+
 // Profile is the professional profile of an account.
 type Profile struct {
 	Contact Contact

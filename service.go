@@ -261,18 +261,10 @@ func (s *Service) Authenticate(ctx context.Context, token string) (*Session, *Ac
 		return nil, nil, Errorf(KindUnauthorized, "token_missing", "Sign in first: send 'Authorization: Bearer <token>'")
 	}
 	now := s.now()
-	var sess *Session
-	var a *Account
-	err := s.store.Read(ctx, func(tx Tx) (err error) {
-		if sess, err = tx.SessionByTokenHash(ctx, HashToken(token)); err != nil {
-			return err
-		}
-		if !now.Before(sess.ExpiresAt) {
-			return ErrNotFound
-		}
-		a, err = tx.AccountByID(ctx, sess.AccountID)
-		return err
-	})
+	sess, a, err := s.store.SessionAccount(ctx, HashToken(token))
+	if err == nil && !now.Before(sess.ExpiresAt) {
+		err = ErrNotFound
+	}
 	if errors.Is(err, ErrNotFound) {
 		return nil, nil, Errorf(KindUnauthorized, "token_invalid", "The token is unknown, expired or revoked; sign in again")
 	}

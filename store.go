@@ -16,6 +16,13 @@ type Store interface {
 	// Read runs fn against one consistent snapshot; fn must not write.
 	Read(ctx context.Context, fn func(Tx) error) error
 
+	// SessionAccount returns the session whose token has the given hash,
+	// expired or not, and its live account, as one consistent read;
+	// ErrNotFound when either is missing. Every authenticated request makes
+	// this look-up, so a store may answer it from memory as long as it can
+	// tell that nothing it read has changed since.
+	SessionAccount(ctx context.Context, tokenHash []byte) (*Session, *Account, error)
+
 	// Hit counts one event against key in a fixed window of the given
 	// length and returns the count so far in the current window and when
 	// that window ends. It commits on its own: a refused request still counts.
@@ -56,6 +63,7 @@ type Tx interface {
 	AddAchievementValue(ctx context.Context, accountID, achievementType string, delta int, at time.Time) error
 
 	CreateSession(ctx context.Context, s *Session) error
+	// SessionByTokenHash returns the session, expired or not.
 	SessionByTokenHash(ctx context.Context, hash []byte) (*Session, error)
 	// Sessions lists the account's unexpired sessions, newest first.
 	Sessions(ctx context.Context, accountID string, now time.Time) ([]Session, error)

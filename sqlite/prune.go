@@ -22,6 +22,7 @@ var pruneStatements = []string{
 // Prune is not prepared ahead, unlike the per-request queries: it runs
 // rarely, and compiling four statements then costs nothing worth keeping.
 func (db *DB) Prune(ctx context.Context, now time.Time) error {
+	defer db.hot.invalidate()
 	return db.writer.transact(ctx, nil, func(tx *sql.Tx) error {
 		for _, q := range pruneStatements {
 			if _, err := tx.ExecContext(ctx, q, now.UnixMilli(), now.Add(-sentMailKept).UnixMilli()); err != nil {

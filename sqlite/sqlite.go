@@ -25,6 +25,9 @@ import (
 // DB is the store. Open it, then Migrate it before use.
 type DB struct {
 	writer, reader *handle
+	hot            *hotCache
+	stopWatch      context.CancelFunc
+	watching       sync.WaitGroup
 }
 
 var _ accountd.Store = (*DB)(nil)
@@ -60,16 +63,23 @@ func Open(ctx context.Context, path string) (*DB, error) {
 		writer.Close()
 		return nil, fmt.Errorf("sqlite: open %s: %w", path, err)
 	}
-	n := max(4, runtime.GOMAXPROCS(0))
+	// One more than the readers: the cache's watcher keeps one for itself.
+	n := max(4, runtime.GOMAXPROCS(0)) + 1
 	reader.SetMaxOpenConns(n)
 	// Idle connections are kept, not closed: each holds its prepared statements.
 	reader.SetMaxIdleConns(n)
-	if err := reader.PingContext(ctx); err != nil {
+	watchConn, err := reader.Conn(ctx)
+	if err != nil {
 		reader.Close()
 		writer.Close()
 		return nil, fmt.Errorf("sqlite: open %s: %w", path, err)
 	}
-	return &DB{writer: &handle{db: writer}, reader: &handle{db: reader}}, nil
+	db := &DB{writer: &handle{db: writer}, reader: &handle{db: reader}, hot: newHotCache()}
+	watchCtx, stop := context.WithCancel(context.Background())
+	db.stopWatch = stop
+	db.watching.Add(1)
+	go func() { defer db.watching.Done(); db.hot.watch(watchCtx, watchConn) }()
+	return db, nil
 }
 
 // Write runs fn in a transaction on the writer. It never retries fn: with a
@@ -79,7 +89,11 @@ func Open(ctx context.Context, path string) (*DB, error) {
 // fn holds the only writer connection, so it must not call the DB's own
 // writing methods (Write, Hit, ClaimMail, MarkMail*, Prune): they would wait
 // for that connection until ctx ends.
+//
+// The cache of SessionAccount is emptied before Write returns, whatever the
+// outcome, so no answer read before the change outlives it.
 func (db *DB) Write(ctx context.Context, fn func(accountd.Tx) error) error {
+	defer db.hot.invalidate()
 	return db.writer.run(ctx, nil, fn)
 }
 
@@ -96,6 +110,8 @@ func (db *DB) Ping(ctx context.Context) error {
 // Close closes the readers before the writer, so that the writer is the last
 // connection and checkpoints the WAL into the database file as it goes.
 func (db *DB) Close() error {
+	db.stopWatch()
+	db.watching.Wait()
 	return errors.Join(db.reader.db.Close(), db.writer.db.Close())
 }
 

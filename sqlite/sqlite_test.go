@@ -201,3 +201,63 @@ func BenchmarkTokenCheck(b *testing.B) {
 		}
 	}
 }
+
+// TestSessionAccountNoticesOtherProcesses: a commit that does not go
+// through this DB (another process on the same file) empties its cache
+// within the watcher's poll.
+func TestSessionAccountNoticesOtherProcesses(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "shared.db")
+	open := func() *DB {
+		db, err := Open(t.Context(), path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { db.Close() })
+		if _, err := db.Migrate(t.Context()); err != nil {
+			t.Fatal(err)
+		}
+		return db
+	}
+	mine, theirs := open(), open()
+	a := accountd.NewAccount(t0, "shared@example.com", "Before", "Change")
+	a.UserName, a.ReferralCode = "before-change-0000", "SHRD"
+	_, hash := accountd.NewToken()
+	err := mine.Write(t.Context(), func(tx accountd.Tx) error {
+		if err := tx.CreateAccount(t.Context(), a); err != nil {
+			return err
+		}
+		return tx.CreateSession(t.Context(), &accountd.Session{ID: accountd.NewID(t0), AccountID: a.ID, TokenHash: hash,
+			CreatedAt: t0, LastSeenAt: t0, ExpiresAt: t0.Add(time.Hour)})
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, got, err := mine.SessionAccount(t.Context(), hash); err != nil || got.FirstName != "Before" {
+		t.Fatalf("%v %v", err, got)
+	}
+	err = theirs.Write(t.Context(), func(tx accountd.Tx) error {
+		cur, err := tx.AccountByID(t.Context(), a.ID)
+		if err != nil {
+			return err
+		}
+		cur.FirstName = "After"
+		return tx.UpdateAccount(t.Context(), cur)
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(5 * hotPoll)
+	for {
+		_, got, err := mine.SessionAccount(t.Context(), hash)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got.FirstName == "After" {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("still %q %s after another process's commit", got.FirstName, 5*hotPoll)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}

@@ -1,6 +1,7 @@
 package storetest
 
 import (
+	"errors"
 	"reflect"
 	"testing"
 	"time"
@@ -101,4 +102,60 @@ func testSessions(t *testing.T, s accountd.Store) {
 	_, err = byHash(expired.TokenHash)
 	wantNotFound(t, "expired session after DeleteSessions", err)
 	wantSessions("another account's after DeleteSessions", b.ID, *other)
+}
+
+// testSessionAccount checks the token look-up and that no answer outlives
+// a change to what it read, however the store serves it.
+func testSessionAccount(t *testing.T, s accountd.Store) {
+	ctx := t.Context()
+	a := createAccount(t, s, t0, "lovelace@example.com")
+	sess := newSession(a.ID, t0, time.Hour)
+	createSessions(t, s, sess)
+
+	gotS, gotA, err := s.SessionAccount(ctx, sess.TokenHash)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if gotS.ID != sess.ID || gotA.ID != a.ID || gotA.Email != a.Email || len(gotA.Achievements) != len(a.Achievements) {
+		t.Fatalf("got session %s account %s", gotS.ID, gotA.ID)
+	}
+	// What the caller does with an answer is its own business.
+	gotA.FirstName, gotA.Achievements[0].Value, gotS.IP = "Changed", 99, "0.0.0.0"
+	again, againA, err := s.SessionAccount(ctx, sess.TokenHash)
+	if err != nil || againA.FirstName != a.FirstName || againA.Achievements[0].Value != 0 || again.IP != sess.IP {
+		t.Fatalf("a caller's change leaked into the store's answer: %v %+v", err, againA)
+	}
+
+	// A committed change shows at once.
+	write(t, s, func(tx accountd.Tx) error {
+		cur, err := tx.AccountByID(ctx, a.ID)
+		if err != nil {
+			return err
+		}
+		cur.FirstName = "Augusta"
+		return tx.UpdateAccount(ctx, cur)
+	})
+	if _, got, err := s.SessionAccount(ctx, sess.TokenHash); err != nil || got.FirstName != "Augusta" {
+		t.Fatalf("after update: %v %v", err, got)
+	}
+	write(t, s, func(tx accountd.Tx) error {
+		return tx.AddAchievementValue(ctx, a.ID, accountd.AchievementReferral, 1, t0)
+	})
+	_, got, err := s.SessionAccount(ctx, sess.TokenHash)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, ac := range got.Achievements {
+		if ac.Type == accountd.AchievementReferral && ac.Value != 1 {
+			t.Fatalf("referral value %d after adding 1", ac.Value)
+		}
+	}
+	write(t, s, func(tx accountd.Tx) error { return tx.DeleteSession(ctx, a.ID, sess.ID) })
+	if _, _, err := s.SessionAccount(ctx, sess.TokenHash); !errors.Is(err, accountd.ErrNotFound) {
+		t.Fatalf("revoked session: %v, want ErrNotFound", err)
+	}
+	_, unknown := accountd.NewToken()
+	if _, _, err := s.SessionAccount(ctx, unknown); !errors.Is(err, accountd.ErrNotFound) {
+		t.Fatalf("unknown token: %v, want ErrNotFound", err)
+	}
 }

@@ -28,6 +28,7 @@ func Run(t *testing.T, open func(t *testing.T) accountd.Store) {
 		{"WriteRollsBack", testWriteRollsBack},
 		{"ReadSeesCommitted", testReadSeesCommitted},
 		{"Sessions", testSessions},
+		{"SessionAccount", testSessionAccount},
 		{"Codes", testCodes},
 		{"Outbox", testOutbox},
 		{"Hit", testHit},
