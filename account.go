@@ -39,6 +39,8 @@ type Account struct {
 	CreatedAt         time.Time
 	UpdatedAt         time.Time
 	Achievements      []Achievement
+	Tags              []Tag // the documents of Profile.Talent.Tags, same order
+	DeletedAt         *time.Time
 }
 
 // Clone returns a deep copy of a, sharing nothing that either copy could
@@ -52,6 +54,11 @@ func (a *Account) Clone() *Account {
 		c.Profile.Talent.Tags = []string{}
 	}
 	c.Achievements = append([]Achievement(nil), a.Achievements...)
+	c.Tags = make([]Tag, len(a.Tags))
+	for i, t := range a.Tags {
+		t.Categories = append([]string{}, t.Categories...)
+		c.Tags[i] = t
+	}
 	return &c
 }
 

@@ -79,6 +79,14 @@ func (v *Validation) Add(field, format string, args ...any) {
 	v.fields = append(v.fields, FieldError{Field: field, Message: fmt.Sprintf(format, args...)})
 }
 
+// Include records the fields of err, when err is a validation failure.
+func (v *Validation) Include(err error) {
+	var e *Error
+	if errors.As(err, &e) {
+		v.fields = append(v.fields, e.Fields...)
+	}
+}
+
 // Err returns nil when nothing was recorded, otherwise a KindInvalid *Error.
 func (v *Validation) Err() error {
 	if len(v.fields) == 0 {

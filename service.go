@@ -611,11 +611,20 @@ func fieldError(field, msg string) error {
 // CleanText trims s and checks it is valid UTF-8 without control characters
 // and at most max characters; required says whether it may be empty.
 func CleanText(v *Validation, field, s string, max int, required bool) string {
+	return cleanText(v, field, s, max, required, false)
+}
+
+// cleanText is CleanText that, for prose, also lets line breaks through.
+func cleanText(v *Validation, field, s string, max int, required, multiline bool) string {
 	s = strings.TrimSpace(s)
+	forbidden := unicode.IsControl
+	if multiline {
+		forbidden = func(r rune) bool { return r != '\n' && unicode.IsControl(r) }
+	}
 	switch {
 	case !utf8.ValidString(s):
 		v.Add(field, "must be valid UTF-8 text")
-	case strings.IndexFunc(s, unicode.IsControl) >= 0:
+	case strings.IndexFunc(s, forbidden) >= 0:
 		v.Add(field, "must not contain control characters")
 	case required && s == "":
 		v.Add(field, "is required")

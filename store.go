@@ -46,7 +46,9 @@ type Store interface {
 }
 
 // Tx is what one transaction can do. Look-ups of a missing record return
-// ErrNotFound. Deleted accounts are never returned.
+// ErrNotFound. Deleted accounts are never returned. An account comes with
+// its achievements and its tags: Profile.Talent.Tags holds the names the
+// account gave, Tags the documents, in the same order.
 type Tx interface {
 	AccountByID(ctx context.Context, id string) (*Account, error)
 	// AccountByEmail looks an account up by its EmailKey.
@@ -56,8 +58,21 @@ type Tx interface {
 	// CreateAccount inserts the account and its achievements.
 	CreateAccount(ctx context.Context, a *Account) error
 	// UpdateAccount writes every stored field of the account (not its
-	// achievements) and sets UpdatedAt as given.
+	// achievements or tags) and sets UpdatedAt as given. Stores keep
+	// a.Completeness() beside it, for searching.
 	UpdateAccount(ctx context.Context, a *Account) error
+	// SetTags makes tags the account's tags, in this order. A tag whose Key
+	// the store does not know yet is created from the given document; a
+	// known one keeps its stored document. EntryCount of every tag the
+	// account gains goes up by one and of every tag it loses down by one,
+	// in this transaction, so it is exact at every commit.
+	SetTags(ctx context.Context, accountID string, tags []Tag, at time.Time) error
+	// DeleteAccount erases the account: its personal data, achievements,
+	// sessions, codes and unsent mail go, its tags' EntryCount drop by one,
+	// and its email, user name and referral code become free. Only the id
+	// and the deletion time stay, so the id is never handed out again and
+	// every look-up answers ErrNotFound.
+	DeleteAccount(ctx context.Context, id string, at time.Time) error
 	// AddAchievementValue adds delta to the value of the account's
 	// achievement of the given type, atomically.
 	AddAchievementValue(ctx context.Context, accountID, achievementType string, delta int, at time.Time) error

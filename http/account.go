@@ -87,8 +87,19 @@ type talentJSON struct {
 	TagsIDs      []tagJSON `json:"tagsIds"`
 }
 
-// tagJSON is a skill tag document; tags are filled in by the profile work.
-type tagJSON struct{}
+type tagJSON struct {
+	ID         string   `json:"_id"`
+	Name       string   `json:"name"`
+	Key        string   `json:"key"`
+	Color      string   `json:"color"`
+	Categories []string `json:"categories"`
+	IsParent   bool     `json:"isParent"`
+	Type       string   `json:"type"`
+	EntryCount int      `json:"entryCount"`
+	CreatedAt  jsonTime `json:"createdAt"`
+	UpdatedAt  jsonTime `json:"updatedAt"`
+	V          int      `json:"__v"`
+}
 
 type twoFaJSON struct {
 	Type             string `json:"type"`
@@ -126,6 +137,10 @@ func accountDocument(a *accountd.Account) accountJSON {
 	if tags == nil {
 		tags = []string{}
 	}
+	tagDocs := make([]tagJSON, len(a.Tags))
+	for i, t := range a.Tags {
+		tagDocs[i] = tagDocument(t)
+	}
 	achievements := make([]achievementJSON, len(a.Achievements))
 	for i, ac := range a.Achievements {
 		achievements[i] = achievementJSON{ID: ac.ID, Owner: ac.Owner, Type: ac.Type,
@@ -138,7 +153,7 @@ func accountDocument(a *accountd.Account) accountJSON {
 		Profile: profileJSON{
 			Contact: contactJSON(p.Contact),
 			Bio:     bioJSON(p.Bio),
-			Talent:  talentJSON{About: p.Talent.About, Availability: p.Talent.Availability, Tags: tags, TagsIDs: []tagJSON{}},
+			Talent:  talentJSON{About: p.Talent.About, Availability: p.Talent.Availability, Tags: tags, TagsIDs: tagDocs},
 		},
 		IsPrivate: a.IsPrivate, WalletGenerated: a.WalletGenerated, Score: a.Score,
 		TwoFa:               twoFaJSON(a.TwoFA),

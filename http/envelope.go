@@ -116,7 +116,9 @@ func decode(w http.ResponseWriter, r *http.Request, dst any) error {
 	switch {
 	case errors.As(err, &tooLarge):
 		return &requestError{http.StatusRequestEntityTooLarge, "body_too_large", fmt.Sprintf("The body is over %d bytes", maxBodyBytes)}
-	case errors.As(err, &typeErr) && typeErr.Field != "":
+	case errors.As(err, &typeErr) && typeErr.Field == "":
+		return &requestError{http.StatusBadRequest, "malformed_json", "The body must be a JSON object"}
+	case errors.As(err, &typeErr):
 		return &accountd.Error{Kind: accountd.KindInvalid, Code: "validation_failed",
 			Message: fmt.Sprintf("The request has invalid fields: %s", typeErr.Field),
 			Fields:  []accountd.FieldError{{Field: typeErr.Field, Message: "must be a " + jsonTypeName(typeErr.Type.Kind().String())}}}

@@ -24,7 +24,7 @@ import (
 // env is one service under test: a real SQLite file, a real SMTP server and
 // the real handler behind a loopback listener.
 type env struct {
-	t     *testing.T
+	t     testing.TB
 	url   string
 	svc   *accountd.Service
 	store *sqlite.DB
@@ -34,7 +34,7 @@ type env struct {
 // cheapHash keeps the tests fast; the cost parameters are tested elsewhere.
 var cheapHash = accountd.HashParams{MemoryKiB: 64, Iterations: 1, Parallelism: 1}
 
-func newEnv(t *testing.T, tune ...func(*accountd.Config)) *env {
+func newEnv(t testing.TB, tune ...func(*accountd.Config)) *env {
 	t.Helper()
 	ctx := context.Background()
 	store, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "accountd.db"))
@@ -81,7 +81,7 @@ type response struct {
 }
 
 // errorData decodes the data of an error envelope.
-func (r *response) errorData(t *testing.T) (code string, fields []string) {
+func (r *response) errorData(t testing.TB) (code string, fields []string) {
 	t.Helper()
 	var d struct {
 		Code   string `json:"code"`
@@ -102,7 +102,7 @@ func (r *response) errorData(t *testing.T) (code string, fields []string) {
 	return d.Code, fields
 }
 
-func (r *response) data(t *testing.T, dst any) {
+func (r *response) data(t testing.TB, dst any) {
 	t.Helper()
 	if err := json.Unmarshal(r.Env.Data, dst); err != nil {
 		t.Fatalf("data %s: %v", r.Env.Data, err)

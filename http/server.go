@@ -52,6 +52,9 @@ func (s *Server) routes() {
 	s.mux.Handle("POST /v1/auth/email/resend", s.private(s.resendVerification))
 
 	s.mux.Handle("GET /v1/account", s.private(s.getAccount))
+	s.mux.Handle("PATCH /v1/account/update", s.private(s.updateProfile))
+	s.mux.Handle("GET /v1/account/user/{id}", s.private(s.getPublicAccount))
+	s.mux.Handle("POST /v1/account/delete-account", s.private(s.deleteAccount))
 	s.mux.Handle("POST /v1/account/logout", s.private(s.logout))
 	s.mux.Handle("PUT /v1/account/password/change", s.private(s.changePassword))
 	s.mux.Handle("GET /v1/account/sessions", s.private(s.listSessions))

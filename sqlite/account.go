@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -13,7 +14,8 @@ import (
 
 // accountFields are the accounts columns after id, in the order accountArgs
 // writes them and scanAccount reads them. deleted_at is not among them:
-// Account has no such field, and every look-up skips deleted rows.
+// every look-up skips deleted rows, so a returned account's DeletedAt is nil,
+// and only DeleteAccount sets it.
 var accountFields = []string{
 	"email", "email_key", "email_verified", "email_verified_at", "password_hash",
 	"first_name", "last_name", "role", "type",
@@ -26,21 +28,37 @@ var accountFields = []string{
 	"logged_in_at", "created_at", "updated_at",
 }
 
+// writtenFields are what accountArgs writes: accountFields, then what is
+// kept only for searching.
+var writtenFields = append(slices.Clone(accountFields), "profile_completeness")
+
 var (
 	accountSelect = "SELECT id, " + strings.Join(accountFields, ", ") + " FROM accounts "
 
 	qAccountByID       = newQuery(accountSelect + "WHERE id = ? AND deleted_at IS NULL")
 	qAccountByEmail    = newQuery(accountSelect + "WHERE email_key = ? AND deleted_at IS NULL")
 	qAccountByReferral = newQuery(accountSelect + "WHERE referral_code = ? AND deleted_at IS NULL")
-	// A deleted account keeps its user name: the unique index covers every row.
+	// A deleted account's user name is a placeholder (see erased), so the
+	// old name is free although the unique index covers every row.
 	qUserNameTaken = newQuery("SELECT EXISTS (SELECT 1 FROM accounts WHERE user_name = ?)")
 	qEmailTaken    = newQuery("SELECT EXISTS (SELECT 1 FROM accounts WHERE email_key = ? AND deleted_at IS NULL AND id <> ?)")
 
 	// Both take accountArgs: ?1 is the id, the fields follow from ?2.
-	qAccountInsert = newQuery("INSERT INTO accounts (id, " + strings.Join(accountFields, ", ") +
-		") VALUES (" + params(1, 1+len(accountFields)) + ")")
-	qAccountUpdate = newQuery("UPDATE accounts SET (" + strings.Join(accountFields, ", ") +
-		") = (" + params(2, len(accountFields)) + ") WHERE id = ?1 AND deleted_at IS NULL")
+	qAccountInsert = newQuery("INSERT INTO accounts (id, " + strings.Join(writtenFields, ", ") +
+		") VALUES (" + params(1, 1+len(writtenFields)) + ")")
+	qAccountUpdate = newQuery("UPDATE accounts SET (" + strings.Join(writtenFields, ", ") +
+		") = (" + params(2, len(writtenFields)) + ") WHERE id = ?1 AND deleted_at IS NULL")
+	// Like qAccountUpdate, with deleted_at last.
+	qAccountErase = newQuery("UPDATE accounts SET (" + strings.Join(writtenFields, ", ") +
+		", deleted_at) = (" + params(2, len(writtenFields)+1) + ") WHERE id = ?1 AND deleted_at IS NULL")
+	qAccountEmail = newQuery("SELECT email FROM accounts WHERE id = ? AND deleted_at IS NULL")
+	// What an account owns goes with it: ?1 is its id, ?2 its email.
+	qAccountOwned = []query{
+		newQuery("DELETE FROM achievements WHERE owner = ?1"),
+		newQuery("DELETE FROM sessions WHERE account_id = ?1"),
+		newQuery("DELETE FROM codes WHERE account_id = ?1"),
+		newQuery("DELETE FROM outbox WHERE recipient = ?2 AND sent_at IS NULL"),
+	}
 
 	// Achievements come back in the order NewAccount creates them, which is
 	// the seed's order: five-star, referral, review, squad.
@@ -73,12 +91,12 @@ func accountArgs(a *accountd.Account) []any {
 		a.IsPrivate, a.WalletGenerated, a.Web3Onboard, a.IsVerified, a.KYC, a.KYCStatus,
 		a.AccountType, a.Score, a.TwoFA.Type, a.TwoFA.Status, a.TwoFA.SecurityQuestion,
 		msOrNull(a.LoggedInAt), a.CreatedAt.UnixMilli(), a.UpdatedAt.UnixMilli(),
+		a.Completeness(),
 	}
 }
 
 func scanAccount(row *sql.Row) (*accountd.Account, error) {
-	// Tags are not stored yet; an empty list keeps the JSON an array.
-	a := &accountd.Account{Profile: accountd.Profile{Talent: accountd.Talent{Tags: []string{}}}}
+	a := &accountd.Account{}
 	p := &a.Profile
 	err := row.Scan(
 		&a.ID,
@@ -113,6 +131,9 @@ func (t *tx) account(ctx context.Context, op string, q query, arg string) (*acco
 		return nil, wrap(op, err)
 	}
 	if a.Achievements, err = t.achievements(ctx, a.ID); err != nil {
+		return nil, wrap(op, err)
+	}
+	if a.Profile.Talent.Tags, a.Tags, err = t.tags(ctx, a.ID); err != nil {
 		return nil, wrap(op, err)
 	}
 	return a, nil
@@ -165,6 +186,39 @@ func (t *tx) UpdateAccount(ctx context.Context, a *accountd.Account) error {
 		return t.accountWriteError(ctx, "update account", a, err)
 	}
 	return mustAffect("update account", res, nil)
+}
+
+// DeleteAccount keeps the account's row, so that its id is never handed out
+// again, but overwrites it with what erased leaves.
+func (t *tx) DeleteAccount(ctx context.Context, id string, at time.Time) error {
+	var email string
+	if err := t.stmt(ctx, qAccountEmail).QueryRowContext(ctx, id).Scan(&email); err != nil {
+		return wrap("delete account", err)
+	}
+	if err := t.SetTags(ctx, id, nil, at); err != nil {
+		return err
+	}
+	for _, q := range qAccountOwned {
+		if _, err := t.stmt(ctx, q).ExecContext(ctx, id, email); err != nil {
+			return wrap("delete account", err)
+		}
+	}
+	args := append(accountArgs(erased(id, at)), at.UnixMilli())
+	if _, err := t.stmt(ctx, qAccountErase).ExecContext(ctx, args...); err != nil {
+		return wrap("delete account", err)
+	}
+	return nil
+}
+
+// erased is what stays of a deleted account: its id and the time of
+// deletion, every other field empty. The fields that are looked up or
+// unique get a placeholder made from the id instead, unique to the row, so
+// that the old values are free again and no look-up matches: every live
+// email key has an @, and no generated user name or referral code a colon.
+func erased(id string, at time.Time) *accountd.Account {
+	placeholder := "deleted:" + id
+	return &accountd.Account{ID: id, EmailKey: placeholder, UserName: placeholder, ReferralCode: placeholder,
+		CreatedAt: at, UpdatedAt: at}
 }
 
 // AddAchievementValue returns ErrNotFound when the account has no

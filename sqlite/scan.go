@@ -1,6 +1,7 @@
 package sqlite
 
 import (
+	"encoding/json"
 	"fmt"
 	"time"
 )
@@ -63,6 +64,27 @@ func (o optText) Scan(src any) error {
 		return fmt.Errorf("want TEXT, got %T", src)
 	}
 	return nil
+}
+
+// jsonList reads a TEXT JSON array of strings; it is never nil.
+type jsonList struct{ l *[]string }
+
+func (j jsonList) Scan(src any) error {
+	v, ok := src.(string)
+	if !ok {
+		return fmt.Errorf("want TEXT, got %T", src)
+	}
+	*j.l = []string{}
+	return json.Unmarshal([]byte(v), j.l)
+}
+
+// jsonText stores a list of strings as a JSON array, nil as [].
+func jsonText(l []string) string {
+	if l == nil {
+		return "[]"
+	}
+	b, _ := json.Marshal(l) // a []string always marshals
+	return string(b)
 }
 
 // msOrNull is the value to store for a time that may be unset.

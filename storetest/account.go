@@ -56,7 +56,23 @@ func testAccountRoundTrip(t *testing.T, s accountd.Store) {
 	// A registration's account: unset times, false flags, no referrer.
 	plain := createAccount(t, s, t0, "grace@example.com")
 	full := fullAccount(t0, plain.ID)
-	write(t, s, func(tx accountd.Tx) error { return tx.CreateAccount(ctx, full) })
+	parent := accountd.NewTag(t0, "Engineering")
+	parent.IsParent, parent.Type = true, "category"
+	tags := []accountd.Tag{accountd.NewTag(t0, "Rust"), parent, accountd.NewTag(t0, "Analytical  Engines")}
+	tagged := t0.Add(5 * time.Hour)
+	write(t, s, func(tx accountd.Tx) error {
+		if err := tx.CreateAccount(ctx, full); err != nil {
+			return err
+		}
+		return tx.SetTags(ctx, full.ID, tags, tagged)
+	})
+	// The names as given and the documents as given, each now counting
+	// this account.
+	full.Profile.Talent.Tags = []string{"Rust", "Engineering", "Analytical Engines"}
+	full.Tags = tags
+	for i := range full.Tags {
+		full.Tags[i].EntryCount, full.Tags[i].UpdatedAt = 1, tagged
+	}
 
 	read(t, s, func(tx accountd.Tx) error {
 		for _, want := range []*accountd.Account{plain, full} {

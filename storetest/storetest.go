@@ -25,6 +25,11 @@ func Run(t *testing.T, open func(t *testing.T) accountd.Store) {
 		{"EmailTaken", testEmailTaken},
 		{"UpdateAccount", testUpdateAccount},
 		{"AddAchievementValue", testAddAchievementValue},
+		{"SharedTags", testSharedTags},
+		{"SetTags", testSetTags},
+		{"SetTagsRollsBack", testSetTagsRollsBack},
+		{"ConcurrentTags", testConcurrentTags},
+		{"DeleteAccount", testDeleteAccount},
 		{"WriteRollsBack", testWriteRollsBack},
 		{"ReadSeesCommitted", testReadSeesCommitted},
 		{"Sessions", testSessions},
@@ -62,11 +67,13 @@ func read(t *testing.T, s accountd.Store, fn func(accountd.Tx) error) {
 }
 
 // newAccount returns a registration's account with the unique fields filled
-// in from its id, so that accounts in a test never collide by chance.
+// in from its id, so that accounts in a test never collide by chance. It has
+// no tags, which a look-up returns as an empty list.
 func newAccount(now time.Time, email string) *accountd.Account {
 	a := accountd.NewAccount(now, email, "Ada", "Lovelace")
 	a.UserName = "ada-lovelace-" + a.ID
 	a.ReferralCode = "R" + a.ID
+	a.Tags = []accountd.Tag{}
 	return a
 }
 

@@ -33,6 +33,7 @@ func bench(ctx context.Context, args []string, getenv func(string) string, stdou
 	duration := fs.Duration("duration", 10*time.Second, "how long each load runs")
 	clients := fs.Int("clients", 32, "concurrent clients of each load")
 	users := fs.Int("users", 200, "accounts to register before the loads")
+	writers := fs.Int("writers", 64, "concurrent clients of the PATCH loads")
 	crowd := fs.Int("crowd", 1000, "concurrent logins of the memory test")
 	if err := parse(fs, args, getenv); err != nil {
 		return ignoreHelp(err)
@@ -119,6 +120,10 @@ func bench(ctx context.Context, args []string, getenv func(string) string, stdou
 	fmt.Fprintf(stdout, "%-28s %10.1f %9s %9s   %d cores ÷ %s per hash (median of %d)\n", "argon2id limit", limit, "", "",
 		runtime.GOMAXPROCS(0), hashTime.Round(10*time.Microsecond), len(hashTimes))
 	w.row("POST /v1/auth/login", loginRes, fmt.Sprintf("%.2f× argon2id limit (target ≥ 0.9)", loginRes.rps/limit))
+
+	if err := benchPatch(ctx, client, base, tokens, *writers, *duration, w); err != nil {
+		return err
+	}
 
 	before := rssMiB()
 	var peak atomic.Int64
@@ -295,4 +300,86 @@ func (t *table) row(name string, r result, ratio string) {
 		ratio += fmt.Sprintf(" (%d of %d failed)", r.errors, r.n)
 	}
 	fmt.Fprintf(t.out, "%-28s %10.1f %9s %9s   %s\n", name, r.rps, r.p50.Round(time.Microsecond), r.p99.Round(time.Microsecond), ratio)
+}
+
+// seedTags are the seed's PATCH body's tags.
+var seedTags = []string{"product", "writing", "custom", "engineering", "devops", "web3", "crypto"}
+
+// patchBody is the seed's PATCH body (with a real phone number: the seed's
+// is masked) carrying tags.
+func patchBody(tags []string) string {
+	t, _ := json.Marshal(tags)
+	return `{"firstName":"Alice","lastName":"Bob","profile":{"contact":{"country":"England","state":"Manchester","city":"Manchester",` +
+		`"address":"30, alice bob blvd.","phone":"+442071838750"},"bio":{"title":"Software Engineer","description":"Builds software Products"},` +
+		`"talent":{"about":"About this user?. User is the best developer in the solar system","availability":"available","tags":` + string(t) + `}},` +
+		`"socials":{"github":"https://github.com/tester","twitter":"https://twitter.com/tester","linkedin":"https://linkedin.com/tester","website":"https://mywebsite.com"}}`
+}
+
+// benchPatch drives PATCH /v1/account/update with the seed's body, first as
+// is (the same body again changes nothing, so it writes nothing), then
+// alternating between its seven tags and six of them, so every request
+// rewrites tags and their counts. Then it checks every entryCount.
+func benchPatch(ctx context.Context, client *http.Client, base string, tokens []string, writers int, d time.Duration, w *table) error {
+	full, fewer := patchBody(seedTags), patchBody(seedTags[1:])
+	var failed atomic.Int64
+	parallel(len(tokens), 16, func(i int) {
+		if status, _, err := call(client, "PATCH", base+"/v1/account/update", tokens[i], full); err != nil || status != http.StatusAccepted {
+			failed.Add(1)
+		}
+	})
+	if n := failed.Load(); n > 0 {
+		return fmt.Errorf("%d first PATCHes failed", n)
+	}
+	same := load(ctx, client, writers, d, func(i int) (string, string, string, string) {
+		return "PATCH", base + "/v1/account/update", tokens[i%len(tokens)], full
+	})
+	w.row(fmt.Sprintf("PATCH, seed body, %d clients", writers), same, fmt.Sprintf("p99 %s (target ≤ 10ms)", same.p99.Round(time.Microsecond)))
+	// Request i to account i mod n: every account sees full and fewer in
+	// turn as long as len(tokens) is even, and ends on one of them.
+	changing := load(ctx, client, writers, d, func(i int) (string, string, string, string) {
+		body := full
+		if (i/len(tokens))%2 == 1 {
+			body = fewer
+		}
+		return "PATCH", base + "/v1/account/update", tokens[i%len(tokens)], body
+	})
+	w.row(fmt.Sprintf("PATCH, tags 7↔6, %d clients", writers), changing, fmt.Sprintf("p99 %s (target ≤ 10ms)", changing.p99.Round(time.Microsecond)))
+
+	// entryCount must equal the number of accounts holding each tag.
+	holders := map[string]int{}
+	counts := map[string]int{}
+	for _, tok := range tokens {
+		_, body, err := call(client, "GET", base+"/v1/account", tok, "")
+		if err != nil {
+			return err
+		}
+		var doc struct {
+			Data struct {
+				Profile struct {
+					Talent struct {
+						TagsIDs []struct {
+							Key        string
+							EntryCount int
+						} `json:"tagsIds"`
+					}
+				}
+			}
+		}
+		if err := json.Unmarshal(body, &doc); err != nil {
+			return err
+		}
+		for _, t := range doc.Data.Profile.Talent.TagsIDs {
+			holders[t.Key]++
+			counts[t.Key] = t.EntryCount
+		}
+	}
+	exact := true
+	for key, n := range holders {
+		if counts[key] != n {
+			exact = false
+			fmt.Fprintf(w.out, "  entryCount of %q is %d, but %d accounts hold it\n", key, counts[key], n)
+		}
+	}
+	fmt.Fprintf(w.out, "  entryCount exact after the PATCH loads: %v (%d tags, %d accounts)\n", exact, len(holders), len(tokens))
+	return nil
 }

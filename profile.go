@@ -1,0 +1,261 @@
+package accountd
+
+import (
+	"context"
+	"errors"
+	"net/url"
+	"slices"
+	"strconv"
+	"strings"
+	"unicode"
+	"unicode/utf8"
+
+	"github.com/nyaruka/phonenumbers"
+)
+
+// ProfilePatch is a partial update of an account's profile. A nil field is
+// left as it is; a non-nil one replaces the stored value, and a pointer to
+// the zero value (a null in the request) clears it.
+type ProfilePatch struct {
+	FirstName, LastName                  *string
+	Country, State, City, Address, Phone *string
+	Title, Description                   *string
+	About, Availability                  *string
+	Tags                                 *[]string
+	GitHub, Twitter, LinkedIn, Website   *string
+	IsPrivate                            *bool
+}
+
+// Availabilities are the values profile.talent.availability takes.
+var Availabilities = []string{"available", "limited", "unavailable"}
+
+// Normalize checks every field of p, reporting all that are wrong at once,
+// and rewrites the valid ones in their stored form: text trimmed, the phone
+// in E.164, tags trimmed and without repeats.
+func (p *ProfilePatch) Normalize() error {
+	var v Validation
+	text := func(f **string, field string, max int, required, multiline bool) {
+		if *f != nil {
+			s := cleanText(&v, field, **f, max, required, multiline)
+			*f = &s
+		}
+	}
+	text(&p.FirstName, "firstName", 100, true, false)
+	text(&p.LastName, "lastName", 100, false, false)
+	text(&p.Country, "profile.contact.country", 100, false, false)
+	text(&p.State, "profile.contact.state", 100, false, false)
+	text(&p.City, "profile.contact.city", 100, false, false)
+	text(&p.Address, "profile.contact.address", 300, false, false)
+	text(&p.Title, "profile.bio.title", 120, false, false)
+	text(&p.Description, "profile.bio.description", 500, false, true)
+	text(&p.About, "profile.talent.about", 5000, false, true)
+	if p.Phone != nil {
+		phone := normalizePhone(&v, "profile.contact.phone", *p.Phone)
+		p.Phone = &phone
+	}
+	if p.Availability != nil {
+		a := strings.TrimSpace(*p.Availability)
+		if a == "" {
+			a = AvailabilityAvailable // cleared: back to the default
+		} else if !slices.Contains(Availabilities, a) {
+			v.Add("profile.talent.availability", "must be one of available, limited or unavailable")
+		}
+		p.Availability = &a
+	}
+	if p.Tags != nil {
+		tags := normalizeTags(&v, "profile.talent.tags", *p.Tags)
+		p.Tags = &tags
+	}
+	link := func(f **string, field, what string, hosts ...string) {
+		if *f != nil {
+			s := normalizeLink(&v, field, **f, what, hosts...)
+			*f = &s
+		}
+	}
+	link(&p.GitHub, "socials.github", "a GitHub link such as https://github.com/you", "github.com")
+	link(&p.Twitter, "socials.twitter", "a Twitter or X link such as https://x.com/you", "twitter.com", "x.com")
+	link(&p.LinkedIn, "socials.linkedin", "a LinkedIn link such as https://linkedin.com/in/you", "linkedin.com")
+	link(&p.Website, "socials.website", "an http or https link")
+	return v.Err()
+}
+
+func normalizePhone(v *Validation, field, s string) string {
+	s = strings.TrimSpace(s)
+	if s == "" {
+		return ""
+	}
+	if !strings.HasPrefix(s, "+") {
+		v.Add(field, "must be in international format with the country code, such as +442071838750")
+		return s
+	}
+	n, err := phonenumbers.Parse(s, "")
+	if err != nil || !phonenumbers.IsValidNumber(n) {
+		v.Add(field, "is not a valid phone number for its country code")
+		return s
+	}
+	return phonenumbers.Format(n, phonenumbers.E164)
+}
+
+func normalizeTags(v *Validation, field string, names []string) []string {
+	out := make([]string, 0, len(names))
+	seen := make(map[string]bool, len(names))
+	for i, name := range names {
+		name = strings.Join(strings.Fields(name), " ")
+		at := field + "[" + strconv.Itoa(i) + "]"
+		switch {
+		case !utf8.ValidString(name):
+			v.Add(at, "must be valid UTF-8 text")
+		case strings.IndexFunc(name, unicode.IsControl) >= 0:
+			v.Add(at, "must not contain control characters")
+		case name == "":
+			v.Add(at, "must not be empty")
+		case utf8.RuneCountInString(name) > MaxTagLength:
+			v.Add(at, "must be at most %d characters", MaxTagLength)
+		case !seen[TagKey(name)]:
+			seen[TagKey(name)] = true
+			out = append(out, name)
+		}
+	}
+	if len(out) > MaxTags {
+		v.Add(field, "must hold at most %d tags", MaxTags)
+	}
+	return out
+}
+
+// normalizeLink checks that s is an http(s) URL, on one of hosts or their
+// subdomains when hosts are given.
+func normalizeLink(v *Validation, field, s, what string, hosts ...string) string {
+	s = strings.TrimSpace(s)
+	if s == "" {
+		return ""
+	}
+	u, err := url.Parse(s)
+	ok := err == nil && (u.Scheme == "http" || u.Scheme == "https") && u.Host != "" && u.User == nil && len(s) <= 500
+	if ok && len(hosts) > 0 {
+		host := strings.ToLower(u.Hostname())
+		ok = slices.ContainsFunc(hosts, func(h string) bool { return host == h || strings.HasSuffix(host, "."+h) })
+	}
+	if !ok {
+		v.Add(field, "must be %s", what)
+	}
+	return s
+}
+
+// apply sets the fields p carries on a and reports whether anything changed.
+func (p *ProfilePatch) apply(a *Account) (changed, tagsChanged bool) {
+	before := editable(a)
+	set := func(dst *string, src *string) {
+		if src != nil {
+			*dst = *src
+		}
+	}
+	set(&a.FirstName, p.FirstName)
+	set(&a.LastName, p.LastName)
+	c, b, t, so := &a.Profile.Contact, &a.Profile.Bio, &a.Profile.Talent, &a.Socials
+	set(&c.Country, p.Country)
+	set(&c.State, p.State)
+	set(&c.City, p.City)
+	set(&c.Address, p.Address)
+	set(&c.Phone, p.Phone)
+	set(&b.Title, p.Title)
+	set(&b.Description, p.Description)
+	set(&t.About, p.About)
+	set(&t.Availability, p.Availability)
+	set(&so.GitHub, p.GitHub)
+	set(&so.Twitter, p.Twitter)
+	set(&so.LinkedIn, p.LinkedIn)
+	set(&so.Website, p.Website)
+	if p.IsPrivate != nil {
+		a.IsPrivate = *p.IsPrivate
+	}
+	if p.Tags != nil && !slices.Equal(*p.Tags, t.Tags) {
+		t.Tags = slices.Clone(*p.Tags)
+		tagsChanged = true
+	}
+	return tagsChanged || editable(a) != before, tagsChanged
+}
+
+// editableFields are the fields a ProfilePatch can change but the tags, in
+// a comparable form.
+type editableFields struct {
+	first, last string
+	contact     Contact
+	bio         Bio
+	about, av   string
+	socials     Socials
+	private     bool
+}
+
+func editable(a *Account) editableFields {
+	return editableFields{a.FirstName, a.LastName, a.Profile.Contact, a.Profile.Bio,
+		a.Profile.Talent.About, a.Profile.Talent.Availability, a.Socials, a.IsPrivate}
+}
+
+// UpdateProfile applies a normalized patch to the account and returns the
+// account as stored. A patch that changes nothing writes nothing.
+func (s *Service) UpdateProfile(ctx context.Context, accountID string, p ProfilePatch) (*Account, error) {
+	if err := p.Normalize(); err != nil {
+		return nil, err
+	}
+	now := s.now()
+	var out *Account
+	err := s.store.Write(ctx, func(tx Tx) error {
+		a, err := tx.AccountByID(ctx, accountID)
+		if err != nil {
+			return err
+		}
+		changed, tagsChanged := p.apply(a)
+		if !changed {
+			out = a
+			return nil
+		}
+		if tagsChanged {
+			tags := make([]Tag, len(a.Profile.Talent.Tags))
+			for i, name := range a.Profile.Talent.Tags {
+				tags[i] = NewTag(now, name)
+			}
+			if err := tx.SetTags(ctx, a.ID, tags, now); err != nil {
+				return err
+			}
+		}
+		a.UpdatedAt = now
+		if err := tx.UpdateAccount(ctx, a); err != nil {
+			return err
+		}
+		out, err = tx.AccountByID(ctx, accountID)
+		return err
+	})
+	return out, err
+}
+
+var errAccountNotFound = Errorf(KindNotFound, "account_not_found", "No account has this id")
+
+// PublicAccount returns the account with id as viewer may see it: a private
+// account is visible to its owner and admins only, and to everyone else
+// does not exist.
+func (s *Service) PublicAccount(ctx context.Context, viewer *Account, id string) (*Account, error) {
+	if !ValidID(id) {
+		return nil, errAccountNotFound
+	}
+	a, err := s.Account(ctx, id)
+	if errors.Is(err, ErrNotFound) || (err == nil && a.IsPrivate && a.ID != viewer.ID && viewer.Role != RoleAdmin) {
+		return nil, errAccountNotFound
+	}
+	return a, err
+}
+
+// DeleteAccount erases the caller's account after checking its password.
+func (s *Service) DeleteAccount(ctx context.Context, sess *Session, password string) error {
+	if password == "" {
+		return fieldError("password", "is required")
+	}
+	a, err := s.Account(ctx, sess.AccountID)
+	if err != nil {
+		return err
+	}
+	if err := s.checkPassword(ctx, a, "password", password); err != nil {
+		return err
+	}
+	now := s.now()
+	return s.store.Write(ctx, func(tx Tx) error { return tx.DeleteAccount(ctx, a.ID, now) })
+}
