@@ -24,6 +24,8 @@ type ProfilePatch struct {
 	Tags                                 *[]string
 	GitHub, Twitter, LinkedIn, Website   *string
 	IsPrivate                            *bool
+
+	normalized bool // Normalize has run and found nothing wrong
 }
 
 // Availabilities are the values profile.talent.availability takes.
@@ -33,6 +35,9 @@ var Availabilities = []string{"available", "limited", "unavailable"}
 // and rewrites the valid ones in their stored form: text trimmed, the phone
 // in E.164, tags trimmed and without repeats.
 func (p *ProfilePatch) Normalize() error {
+	if p.normalized {
+		return nil
+	}
 	var v Validation
 	text := func(f **string, field string, max int, required, multiline bool) {
 		if *f != nil {
@@ -76,7 +81,9 @@ func (p *ProfilePatch) Normalize() error {
 	link(&p.Twitter, "socials.twitter", "a Twitter or X link such as https://x.com/you", "twitter.com", "x.com")
 	link(&p.LinkedIn, "socials.linkedin", "a LinkedIn link such as https://linkedin.com/in/you", "linkedin.com")
 	link(&p.Website, "socials.website", "an http or https link")
-	return v.Err()
+	err := v.Err()
+	p.normalized = err == nil
+	return err
 }
 
 func normalizePhone(v *Validation, field, s string) string {
@@ -191,16 +198,21 @@ func editable(a *Account) editableFields {
 		a.Profile.Talent.About, a.Profile.Talent.Availability, a.Socials, a.IsPrivate}
 }
 
-// UpdateProfile applies a normalized patch to the account and returns the
-// account as stored. A patch that changes nothing writes nothing.
-func (s *Service) UpdateProfile(ctx context.Context, accountID string, p ProfilePatch) (*Account, error) {
+// UpdateProfile applies the patch to the account, as current shows it, and
+// returns the account as stored. A patch that changes nothing writes nothing.
+func (s *Service) UpdateProfile(ctx context.Context, current *Account, p *ProfilePatch) (*Account, error) {
 	if err := p.Normalize(); err != nil {
 		return nil, err
+	}
+	// A patch that changes nothing is common (clients resend whole forms)
+	// and needs no write, so it does not wait for the single writer.
+	if changed, _ := p.apply(current.Clone()); !changed {
+		return current, nil
 	}
 	now := s.now()
 	var out *Account
 	err := s.store.Write(ctx, func(tx Tx) error {
-		a, err := tx.AccountByID(ctx, accountID)
+		a, err := tx.AccountByID(ctx, current.ID)
 		if err != nil {
 			return err
 		}
@@ -222,7 +234,7 @@ func (s *Service) UpdateProfile(ctx context.Context, accountID string, p Profile
 		if err := tx.UpdateAccount(ctx, a); err != nil {
 			return err
 		}
-		out, err = tx.AccountByID(ctx, accountID)
+		out, err = tx.AccountByID(ctx, a.ID)
 		return err
 	})
 	return out, err

@@ -144,7 +144,7 @@ func (s *Server) updateProfile(w http.ResponseWriter, r *http.Request, c *caller
 	if err := v.Err(); err != nil {
 		return err
 	}
-	a, err := s.svc.UpdateProfile(r.Context(), c.account.ID, p)
+	a, err := s.svc.UpdateProfile(r.Context(), c.account, &p)
 	if err != nil {
 		return err
 	}
