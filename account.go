@@ -40,7 +40,6 @@ type Account struct {
 	UpdatedAt         time.Time
 	Achievements      []Achievement
 	Tags              []Tag // the documents of Profile.Talent.Tags, same order
-	DeletedAt         *time.Time
 }
 
 // Clone returns a deep copy of a, sharing nothing that either copy could

@@ -59,15 +59,6 @@ var ErrNotFound = Errorf(KindNotFound, "not_found", "not found")
 // ErrEmailTaken is returned when a live account already has the email.
 var ErrEmailTaken = Errorf(KindConflict, "email_taken", "An account with this email already exists")
 
-// ErrorKind reports the kind of err; anything that is not an *Error is internal.
-func ErrorKind(err error) Kind {
-	var e *Error
-	if errors.As(err, &e) {
-		return e.Kind
-	}
-	return KindInternal
-}
-
 // Validation collects field errors so that a request hears about all of its
 // mistakes at once rather than one per round trip.
 type Validation struct {

@@ -14,8 +14,7 @@ import (
 
 // accountFields are the accounts columns after id, in the order accountArgs
 // writes them and scanAccount reads them. deleted_at is not among them:
-// every look-up skips deleted rows, so a returned account's DeletedAt is nil,
-// and only DeleteAccount sets it.
+// every look-up skips deleted rows, and only DeleteAccount sets it.
 var accountFields = []string{
 	"email", "email_key", "email_verified", "email_verified_at", "password_hash",
 	"first_name", "last_name", "role", "type",
