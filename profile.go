@@ -226,7 +226,7 @@ func (s *Service) UpdateProfile(ctx context.Context, current *Account, p *Profil
 			for i, name := range a.Profile.Talent.Tags {
 				tags[i] = NewTag(now, name)
 			}
-			if err := tx.SetTags(ctx, a.ID, tags, now); err != nil {
+			if a.Tags, err = tx.SetTags(ctx, a.ID, tags, now); err != nil {
 				return err
 			}
 		}
@@ -234,8 +234,8 @@ func (s *Service) UpdateProfile(ctx context.Context, current *Account, p *Profil
 		if err := tx.UpdateAccount(ctx, a); err != nil {
 			return err
 		}
-		out, err = tx.AccountByID(ctx, a.ID)
-		return err
+		out = a
+		return nil
 	})
 	return out, err
 }

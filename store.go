@@ -65,8 +65,9 @@ type Tx interface {
 	// the store does not know yet is created from the given document; a
 	// known one keeps its stored document. EntryCount of every tag the
 	// account gains goes up by one and of every tag it loses down by one,
-	// in this transaction, so it is exact at every commit.
-	SetTags(ctx context.Context, accountID string, tags []Tag, at time.Time) error
+	// in this transaction, so it is exact at every commit. It returns the
+	// account's tag documents as they now stand, in order.
+	SetTags(ctx context.Context, accountID string, tags []Tag, at time.Time) ([]Tag, error)
 	// DeleteAccount erases the account: its personal data, achievements,
 	// sessions, codes and unsent mail go, its tags' EntryCount drop by one,
 	// and its email, user name and referral code become free. Only the id

@@ -194,7 +194,7 @@ func (t *tx) DeleteAccount(ctx context.Context, id string, at time.Time) error {
 	if err := t.stmt(ctx, qAccountEmail).QueryRowContext(ctx, id).Scan(&email); err != nil {
 		return wrap("delete account", err)
 	}
-	if err := t.SetTags(ctx, id, nil, at); err != nil {
+	if _, err := t.SetTags(ctx, id, nil, at); err != nil {
 		return err
 	}
 	for _, q := range qAccountOwned {

@@ -279,8 +279,11 @@ func TestDeleteAccountLeavesNoPersonalData(t *testing.T) {
 	a.ReferredBy = referrer.ID
 	at := t0.Add(time.Hour)
 	err := db.Write(ctx, func(tx accountd.Tx) error {
-		return errors.Join(tx.CreateAccount(ctx, referrer), tx.CreateAccount(ctx, a),
-			tx.SetTags(ctx, a.ID, []accountd.Tag{accountd.NewTag(t0, "Analytical Engines")}, t0))
+		if err := errors.Join(tx.CreateAccount(ctx, referrer), tx.CreateAccount(ctx, a)); err != nil {
+			return err
+		}
+		_, err := tx.SetTags(ctx, a.ID, []accountd.Tag{accountd.NewTag(t0, "Analytical Engines")}, t0)
+		return err
 	})
 	if err != nil {
 		t.Fatal(err)

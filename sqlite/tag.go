@@ -53,17 +53,17 @@ func (t *tx) tags(ctx context.Context, accountID string) ([]string, []accountd.T
 
 // SetTags counts a tag in or out only when the account gains or loses it, so
 // that setting the same tags again changes no count.
-func (t *tx) SetTags(ctx context.Context, accountID string, tags []accountd.Tag, at time.Time) error {
+func (t *tx) SetTags(ctx context.Context, accountID string, tags []accountd.Tag, at time.Time) ([]accountd.Tag, error) {
 	var live bool
 	if err := t.stmt(ctx, qAccountLive).QueryRowContext(ctx, accountID).Scan(&live); err != nil {
-		return wrap("set tags", err)
+		return nil, wrap("set tags", err)
 	}
 	if !live {
-		return accountd.ErrNotFound
+		return nil, accountd.ErrNotFound
 	}
 	lost, err := t.tagIDs(ctx, accountID) // what is not kept below is lost
 	if err != nil {
-		return wrap("set tags", err)
+		return nil, wrap("set tags", err)
 	}
 	keys := make(map[string]bool, len(tags))
 	for _, tag := range tags {
@@ -75,26 +75,30 @@ func (t *tx) SetTags(ctx context.Context, accountID string, tags []accountd.Tag,
 		keys[tag.Key] = true
 		id, err := t.tagID(ctx, &tag)
 		if err != nil {
-			return wrap("set tags", err)
+			return nil, wrap("set tags", err)
 		}
 		if _, err := t.stmt(ctx, qAccountTagPut).ExecContext(ctx, accountID, id, position, tag.Name); err != nil {
-			return wrap("set tags", err)
+			return nil, wrap("set tags", err)
 		}
 		if lost[id] {
 			delete(lost, id)
 		} else if err := t.countTag(ctx, id, +1, at); err != nil {
-			return wrap("set tags", err)
+			return nil, wrap("set tags", err)
 		}
 	}
 	for id := range lost {
 		if _, err := t.stmt(ctx, qAccountTagDelete).ExecContext(ctx, accountID, id); err != nil {
-			return wrap("set tags", err)
+			return nil, wrap("set tags", err)
 		}
 		if err := t.countTag(ctx, id, -1, at); err != nil {
-			return wrap("set tags", err)
+			return nil, wrap("set tags", err)
 		}
 	}
-	return nil
+	_, docs, err := t.tags(ctx, accountID)
+	if err != nil {
+		return nil, wrap("set tags", err)
+	}
+	return docs, nil
 }
 
 // tagIDs returns the ids of the account's tags.

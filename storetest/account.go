@@ -64,7 +64,7 @@ func testAccountRoundTrip(t *testing.T, s accountd.Store) {
 		if err := tx.CreateAccount(ctx, full); err != nil {
 			return err
 		}
-		return tx.SetTags(ctx, full.ID, tags, tagged)
+		return errOnly(tx.SetTags(ctx, full.ID, tags, tagged))
 	})
 	// The names as given and the documents as given, each now counting
 	// this account.

@@ -52,7 +52,7 @@ func testDeleteAccount(t *testing.T, s accountd.Store) {
 		return tx.DeleteAccount(ctx, gone.ID, at)
 	}))
 	wantNotFound(t, "SetTags of the deleted account", s.Write(ctx, func(tx accountd.Tx) error {
-		return tx.SetTags(ctx, gone.ID, newTags(at, "go"), at)
+		return errOnly(tx.SetTags(ctx, gone.ID, newTags(at, "go"), at))
 	}))
 
 	// The other account is as it was, but for go's count.

@@ -23,7 +23,9 @@ func newTags(at time.Time, names ...string) []accountd.Tag {
 
 func setTags(t *testing.T, s accountd.Store, accountID string, at time.Time, names ...string) {
 	t.Helper()
-	write(t, s, func(tx accountd.Tx) error { return tx.SetTags(t.Context(), accountID, newTags(at, names...), at) })
+	write(t, s, func(tx accountd.Tx) error {
+		return errOnly(tx.SetTags(t.Context(), accountID, newTags(at, names...), at))
+	})
 }
 
 func accountByID(t *testing.T, s accountd.Store, id string) *accountd.Account {
@@ -119,7 +121,7 @@ func testSetTags(t *testing.T, s accountd.Store) {
 	counts(2, 1, 2)
 
 	wantNotFound(t, "SetTags of a missing account", s.Write(ctx, func(tx accountd.Tx) error {
-		return tx.SetTags(ctx, accountd.NewID(t0), newTags(t0, "go"), t0)
+		return errOnly(tx.SetTags(ctx, accountd.NewID(t0), newTags(t0, "go"), t0))
 	}))
 	counts(2, 1, 2)
 }
@@ -133,7 +135,7 @@ func testSetTagsRollsBack(t *testing.T, s accountd.Store) {
 	setTags(t, s, b.ID, t0, "go")
 
 	err := s.Write(ctx, func(tx accountd.Tx) error {
-		if err := tx.SetTags(ctx, a.ID, newTags(t0, "python"), t0); err != nil {
+		if _, err := tx.SetTags(ctx, a.ID, newTags(t0, "python"), t0); err != nil {
 			return err
 		}
 		return errBoom
@@ -144,7 +146,7 @@ func testSetTagsRollsBack(t *testing.T, s accountd.Store) {
 	wantTags(t, s, a.ID, []string{"go", "rust"}, []int{2, 1})
 
 	python := newTags(t0.Add(time.Minute), "python")
-	write(t, s, func(tx accountd.Tx) error { return tx.SetTags(ctx, b.ID, python, t0) })
+	write(t, s, func(tx accountd.Tx) error { return errOnly(tx.SetTags(ctx, b.ID, python, t0)) })
 	got := wantTags(t, s, b.ID, []string{"python"}, []int{1})
 	if got.Tags[0].ID != python[0].ID {
 		t.Errorf("python's id %s is the rolled-back document's, want %s", got.Tags[0].ID, python[0].ID)
@@ -178,7 +180,7 @@ func testConcurrentTags(t *testing.T, s accountd.Store) {
 						subset = append(subset, names[j])
 					}
 				}
-				err := s.Write(ctx, func(tx accountd.Tx) error { return tx.SetTags(ctx, a.ID, newTags(t0, subset...), t0) })
+				err := s.Write(ctx, func(tx accountd.Tx) error { return errOnly(tx.SetTags(ctx, a.ID, newTags(t0, subset...), t0)) })
 				if err != nil {
 					errs[i] = err
 					return
@@ -206,4 +208,29 @@ func testConcurrentTags(t *testing.T, s accountd.Store) {
 		want[i]++
 	}
 	wantTags(t, s, observer.ID, names, want)
+}
+
+// testSetTagsReturnsDocuments: what SetTags returns is what a look-up then
+// shows, counts included.
+func testSetTagsReturnsDocuments(t *testing.T, s accountd.Store) {
+	ctx := t.Context()
+	a := createAccount(t, s, t0, "returns@example.com")
+	b := createAccount(t, s, t0, "witness@example.com")
+	setTags(t, s, b.ID, t0, "go")
+	var got []accountd.Tag
+	write(t, s, func(tx accountd.Tx) (err error) {
+		got, err = tx.SetTags(ctx, a.ID, newTags(t0, "Go", "SQL"), t0)
+		return err
+	})
+	var want *accountd.Account
+	read(t, s, func(tx accountd.Tx) (err error) {
+		want, err = tx.AccountByID(ctx, a.ID)
+		return err
+	})
+	if !reflect.DeepEqual(got, want.Tags) {
+		t.Fatalf("SetTags returned %+v, a look-up shows %+v", got, want.Tags)
+	}
+	if got[0].EntryCount != 2 || got[1].EntryCount != 1 {
+		t.Fatalf("counts %d, %d; want 2, 1", got[0].EntryCount, got[1].EntryCount)
+	}
 }
