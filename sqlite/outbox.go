@@ -38,6 +38,11 @@ func (t *tx) EnqueueMail(ctx context.Context, m *accountd.Mail) error {
 
 // ClaimMail returns the claimed mail in the order it fell due.
 func (db *DB) ClaimMail(ctx context.Context, now time.Time, lease time.Duration, max int) ([]accountd.Mail, error) {
+	release, err := db.takeWriter(ctx)
+	if err != nil {
+		return nil, err
+	}
+	defer release()
 	if max <= 0 {
 		return nil, nil // SQLite reads a negative LIMIT as no limit at all
 	}
@@ -71,6 +76,11 @@ func (db *DB) ClaimMail(ctx context.Context, now time.Time, lease time.Duration,
 
 // MarkMailSent returns ErrNotFound when there is no mail with id.
 func (db *DB) MarkMailSent(ctx context.Context, id string, at time.Time) error {
+	release, err := db.takeWriter(ctx)
+	if err != nil {
+		return err
+	}
+	defer release()
 	stmt, err := db.writer.stmt(ctx, qMailSent)
 	if err != nil {
 		return err
@@ -81,6 +91,11 @@ func (db *DB) MarkMailSent(ctx context.Context, id string, at time.Time) error {
 
 // MarkMailFailed returns ErrNotFound when there is no mail with id.
 func (db *DB) MarkMailFailed(ctx context.Context, id string, next time.Time, reason string) error {
+	release, err := db.takeWriter(ctx)
+	if err != nil {
+		return err
+	}
+	defer release()
 	stmt, err := db.writer.stmt(ctx, qMailFailed)
 	if err != nil {
 		return err

@@ -22,6 +22,11 @@ var pruneStatements = []string{
 // Prune is not prepared ahead, unlike the per-request queries: it runs
 // rarely, and compiling four statements then costs nothing worth keeping.
 func (db *DB) Prune(ctx context.Context, now time.Time) error {
+	release, err := db.takeWriter(ctx)
+	if err != nil {
+		return err
+	}
+	defer release()
 	defer db.hot.invalidate()
 	return db.writer.transact(ctx, nil, func(tx *sql.Tx) error {
 		for _, q := range pruneStatements {

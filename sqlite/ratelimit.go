@@ -15,6 +15,11 @@ var qHit = newQuery(`INSERT INTO rate_limits (key, reset_at, count) VALUES (?1, 
 	RETURNING count, reset_at`)
 
 func (db *DB) Hit(ctx context.Context, key string, window time.Duration, now time.Time) (count int, resetAt time.Time, err error) {
+	release, err := db.takeWriter(ctx)
+	if err != nil {
+		return 0, time.Time{}, err
+	}
+	defer release()
 	stmt, err := db.writer.stmt(ctx, qHit)
 	if err != nil {
 		return 0, time.Time{}, err

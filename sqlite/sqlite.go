@@ -26,8 +26,13 @@ import (
 type DB struct {
 	writer, reader *handle
 	hot            *hotCache
-	stopWatch      context.CancelFunc
-	watching       sync.WaitGroup
+	// writerTurn queues users of the writer connection first come, first
+	// served: database/sql hands a freed connection to an arbitrary waiter,
+	// which under load leaves some writes waiting many times longer than
+	// the rest. Blocked channel senders are served in order.
+	writerTurn chan struct{}
+	stopWatch  context.CancelFunc
+	watching   sync.WaitGroup
 }
 
 var _ accountd.Store = (*DB)(nil)
@@ -74,7 +79,7 @@ func Open(ctx context.Context, path string) (*DB, error) {
 		writer.Close()
 		return nil, fmt.Errorf("sqlite: open %s: %w", path, err)
 	}
-	db := &DB{writer: &handle{db: writer}, reader: &handle{db: reader}, hot: newHotCache()}
+	db := &DB{writer: &handle{db: writer}, reader: &handle{db: reader}, hot: newHotCache(), writerTurn: make(chan struct{}, 1)}
 	watchCtx, stop := context.WithCancel(context.Background())
 	db.stopWatch = stop
 	db.watching.Add(1)
@@ -93,8 +98,23 @@ func Open(ctx context.Context, path string) (*DB, error) {
 // The cache of SessionAccount is emptied before Write returns, whatever the
 // outcome, so no answer read before the change outlives it.
 func (db *DB) Write(ctx context.Context, fn func(accountd.Tx) error) error {
+	release, err := db.takeWriter(ctx)
+	if err != nil {
+		return err
+	}
+	defer release()
 	defer db.hot.invalidate()
 	return db.writer.run(ctx, nil, fn)
+}
+
+// takeWriter waits for this caller's turn on the writer connection.
+func (db *DB) takeWriter(ctx context.Context) (release func(), err error) {
+	select {
+	case db.writerTurn <- struct{}{}:
+		return func() { <-db.writerTurn }, nil
+	case <-ctx.Done():
+		return nil, fmt.Errorf("sqlite: waiting for the writer: %w", ctx.Err())
+	}
 }
 
 // Read runs fn in a transaction on a read-only connection; any write in fn

@@ -1,6 +1,7 @@
 package sqlite
 
 import (
+	"context"
 	"database/sql"
 	"errors"
 	"fmt"
@@ -369,5 +370,31 @@ func TestProfileCompleteness(t *testing.T) {
 	}
 	if got, want := stored(a), a.Completeness(); got != want || want != 90 {
 		t.Errorf("after UpdateAccount: profile_completeness = %d, want %d (90)", got, want)
+	}
+}
+
+// TestWaitingForTheWriterHonoursContext: a write queued behind another
+// gives up when its context ends, rather than waiting out the first.
+func TestWaitingForTheWriterHonoursContext(t *testing.T) {
+	db := openMigrated(t)
+	holding, letGo := make(chan struct{}), make(chan struct{})
+	done := make(chan error, 1)
+	go func() {
+		done <- db.Write(t.Context(), func(accountd.Tx) error { close(holding); <-letGo; return nil })
+	}()
+	<-holding
+	ctx, cancel := context.WithTimeout(t.Context(), 50*time.Millisecond)
+	defer cancel()
+	start := time.Now()
+	_, _, err := db.Hit(ctx, "k", time.Minute, t0)
+	if !errors.Is(err, context.DeadlineExceeded) || time.Since(start) > time.Second {
+		t.Fatalf("queued Hit: %v after %s", err, time.Since(start))
+	}
+	close(letGo)
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	if n, _, err := db.Hit(t.Context(), "k", time.Minute, t0); err != nil || n != 1 {
+		t.Fatalf("after the writer is free: %d %v", n, err)
 	}
 }
