@@ -53,12 +53,25 @@ func (a *Account) Clone() *Account {
 		c.Profile.Talent.Tags = []string{}
 	}
 	c.Achievements = append([]Achievement(nil), a.Achievements...)
+	c.TwoFA.PendingSecret = clone(a.TwoFA.PendingSecret)
+	c.TwoFA.Secret = clone(a.TwoFA.Secret)
+	c.TwoFA.RecoveryCodes = make([][]byte, len(a.TwoFA.RecoveryCodes))
+	for i, h := range a.TwoFA.RecoveryCodes {
+		c.TwoFA.RecoveryCodes[i] = clone(h)
+	}
 	c.Tags = make([]Tag, len(a.Tags))
 	for i, t := range a.Tags {
 		t.Categories = append([]string{}, t.Categories...)
 		c.Tags[i] = t
 	}
 	return &c
+}
+
+func clone(b []byte) []byte {
+	if b == nil {
+		return nil
+	}
+	return append([]byte{}, b...)
 }
 
 func clonePtr[T any](p *T) *T {
@@ -95,11 +108,19 @@ type Socials struct {
 }
 
 // TwoFA is the account's second-factor state. Type is "undefined" while no
-// method is active, as the seed's clients expect.
+// method is active, as the seed's clients expect. The rest never leaves the
+// service.
 type TwoFA struct {
 	Type             string
 	Status           bool
 	SecurityQuestion string
+
+	Pending         string   // a method initiated and not yet activated
+	PendingSecret   []byte   // sealed TOTP secret of a pending google_auth
+	PendingAttempts int      // wrong codes against the pending google_auth
+	Secret          []byte   // sealed TOTP secret of the active google_auth
+	LastStep        int64    // the last TOTP time step accepted, never again
+	RecoveryCodes   [][]byte // hashes of the unused recovery codes
 }
 
 // Achievement is a progress counter shown on the profile. Total and Value are

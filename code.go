@@ -39,6 +39,10 @@ type Code struct {
 // NewCode returns a fresh code for accountID and the plain digits to mail.
 func NewCode(now time.Time, accountID string, purpose Purpose) (*Code, string) {
 	plain := randomString(6, digits)
+	return newCode(now, accountID, purpose, plain), plain
+}
+
+func newCode(now time.Time, accountID string, purpose Purpose, plain string) *Code {
 	now = now.UTC().Truncate(time.Millisecond)
 	return &Code{
 		ID:        NewID(now),
@@ -47,7 +51,7 @@ func NewCode(now time.Time, accountID string, purpose Purpose) (*Code, string) {
 		Hash:      hashCode(accountID, purpose, plain),
 		ExpiresAt: now.Add(CodeTTL[purpose]),
 		CreatedAt: now,
-	}, plain
+	}
 }
 
 // Matches reports, in constant time, whether plain is this code.

@@ -9,6 +9,12 @@ import (
 func codeMail(purpose Purpose, name, code, publicURL string) (subject, body string) {
 	minutes := int(CodeTTL[purpose] / time.Minute)
 	switch purpose {
+	case PurposeTwoFASetup:
+		return "Your accountd two-factor setup code",
+			fmt.Sprintf("Hello %s,\n\nTo turn on two-factor authentication by email, enter the code %s. It expires in %d minutes.\n\nIf you did not ask for this, change your password.\n\n%s\n", name, code, minutes, publicURL)
+	case PurposeTwoFA:
+		return "Your accountd sign-in code",
+			fmt.Sprintf("Hello %s,\n\nYour two-factor code is %s. It expires in %d minutes.\n\nIf you did not just sign in, change your password.\n\n%s\n", name, code, minutes, publicURL)
 	case PurposeResetPassword:
 		return "Your accountd password reset code",
 			fmt.Sprintf("Hello %s,\n\nYour password reset code is %s. It expires in %d minutes.\n\nIf you did not ask to reset your password, ignore this mail; your password stays as it is.\n\n%s\n", name, code, minutes, publicURL)

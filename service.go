@@ -23,6 +23,8 @@ type Config struct {
 	// unknown address take the same time.
 	ForgotMinDuration time.Duration
 	PublicURL         string
+	// Issuer names the service in authenticator apps.
+	Issuer string
 }
 
 // DefaultConfig is what the service runs with unless told otherwise.
@@ -32,6 +34,7 @@ var DefaultConfig = Config{
 	AccountLimit:      Rate{N: 10, Window: 15 * time.Minute},
 	ForgotMinDuration: 250 * time.Millisecond,
 	PublicURL:         "http://127.0.0.1:8080",
+	Issuer:            "accountd",
 }
 
 // sessionTouchInterval is how stale lastSeenAt may get before a request
@@ -42,6 +45,7 @@ const sessionTouchInterval = time.Minute
 type Service struct {
 	store  Store
 	hasher *Hasher
+	sealer *Sealer
 	cfg    Config
 	log    *slog.Logger
 	// MailQueued is called after a transaction that queued mail commits,
@@ -51,9 +55,9 @@ type Service struct {
 	Now func() time.Time
 }
 
-// NewService returns a Service over store.
-func NewService(store Store, hasher *Hasher, cfg Config, log *slog.Logger) *Service {
-	return &Service{store: store, hasher: hasher, cfg: cfg, log: log, MailQueued: func() {}, Now: time.Now}
+// NewService returns a Service over store; sealer keeps TOTP secrets.
+func NewService(store Store, hasher *Hasher, sealer *Sealer, cfg Config, log *slog.Logger) *Service {
+	return &Service{store: store, hasher: hasher, sealer: sealer, cfg: cfg, log: log, MailQueued: func() {}, Now: time.Now}
 }
 
 func (s *Service) now() time.Time { return s.Now().UTC().Truncate(time.Millisecond) }
@@ -189,9 +193,18 @@ func (s *Service) queueCode(ctx context.Context, tx Tx, a *Account, purpose Purp
 	return tx.EnqueueMail(ctx, NewMail(now, a.Email, subject, body))
 }
 
-// Login checks an email and password and opens a session. An unknown email
-// and a wrong password get the same answer after the same work.
-func (s *Service) Login(ctx context.Context, c Client, email, password string) (*Auth, error) {
+// LoginResult is a session, or the challenge a second factor must answer
+// before there is one.
+type LoginResult struct {
+	Auth      *Auth
+	Challenge string // when the account has a second factor
+	TwoFAType string
+}
+
+// Login checks an email and password and opens a session, or, when the
+// account has a second factor, a challenge for it. An unknown email and a
+// wrong password get the same answer after the same work.
+func (s *Service) Login(ctx context.Context, c Client, email, password string) (*LoginResult, error) {
 	if err := s.limit(ctx, "login", "ip", c.IP, s.cfg.IPLimit); err != nil {
 		return nil, err
 	}
@@ -232,7 +245,7 @@ func (s *Service) Login(ctx context.Context, c Client, email, password string) (
 		}
 	}
 	now := s.now()
-	var auth *Auth
+	var result LoginResult
 	err = s.store.Write(ctx, func(tx Tx) error {
 		// Re-read: the account may have changed since the password check.
 		cur, err := tx.AccountByID(ctx, a.ID)
@@ -245,14 +258,33 @@ func (s *Service) Login(ctx context.Context, c Client, email, password string) (
 		if rehash != "" {
 			cur.PasswordHash = rehash
 		}
+		if cur.TwoFA.Status {
+			code, challenge := NewChallenge(now, cur.ID)
+			result = LoginResult{Challenge: challenge, TwoFAType: cur.TwoFA.Type}
+			if err := tx.PutCode(ctx, code); err != nil {
+				return err
+			}
+			if cur.TwoFA.Type == TwoFAEmail {
+				if err := s.queueCode(ctx, tx, cur, PurposeTwoFA, now); err != nil {
+					return err
+				}
+			}
+			return tx.UpdateAccount(ctx, cur)
+		}
 		cur.LoggedInAt = &now
 		if err := tx.UpdateAccount(ctx, cur); err != nil {
 			return err
 		}
-		auth, err = s.createSession(ctx, tx, cur, c, now)
+		result.Auth, err = s.createSession(ctx, tx, cur, c, now)
 		return err
 	})
-	return auth, err
+	if err != nil {
+		return nil, err
+	}
+	if result.TwoFAType == TwoFAEmail {
+		s.MailQueued()
+	}
+	return &result, nil
 }
 
 // Authenticate resolves a bearer token to its session and account.
@@ -439,30 +471,11 @@ func (s *Service) useCode(ctx context.Context, accountID string, purpose Purpose
 	now := s.now()
 	var verdict error
 	err := s.store.Write(ctx, func(tx Tx) error {
-		verdict = nil
 		a, err := tx.AccountByID(ctx, accountID)
 		if err != nil {
 			return err
 		}
-		code, err := tx.CodeFor(ctx, accountID, purpose)
-		if errors.Is(err, ErrNotFound) {
-			verdict = errBadCode
-			return nil
-		} else if err != nil {
-			return err
-		}
-		if !code.Usable(now) {
-			verdict = errBadCode
-			return nil
-		}
-		if !code.Matches(plain) {
-			verdict = errBadCode
-			if code.Attempts+1 >= MaxCodeAttempts {
-				s.log.WarnContext(ctx, "one-time code disabled after too many wrong guesses", "account", accountID, "purpose", string(purpose))
-			}
-			return tx.CountCodeAttempt(ctx, code.ID)
-		}
-		if err := tx.DeleteCode(ctx, code.ID); err != nil {
+		if verdict, err = s.consumeCode(ctx, tx, accountID, purpose, plain, now); err != nil || verdict != nil {
 			return err
 		}
 		return apply(tx, a)

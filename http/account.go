@@ -156,7 +156,7 @@ func accountDocument(a *accountd.Account) accountJSON {
 			Talent:  talentJSON{About: p.Talent.About, Availability: p.Talent.Availability, Tags: tags, TagsIDs: tagDocs},
 		},
 		IsPrivate: a.IsPrivate, WalletGenerated: a.WalletGenerated, Score: a.Score,
-		TwoFa:               twoFaJSON(a.TwoFA),
+		TwoFa:               twoFaJSON{Type: a.TwoFA.Type, Status: a.TwoFA.Status, SecurityQuestion: a.TwoFA.SecurityQuestion},
 		ProfileCompleteness: a.Completeness(),
 		// There is no live-presence channel yet, so nobody is ever online.
 		Socket:     socketJSON{Status: "OFFLINE"},

@@ -44,11 +44,11 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) error {
 	if err := decode(w, r, &body); err != nil {
 		return err
 	}
-	auth, err := s.svc.Login(r.Context(), client(r), body.Email, body.Password)
+	res, err := s.svc.Login(r.Context(), client(r), body.Email, body.Password)
 	if err != nil {
 		return err
 	}
-	writeOK(w, http.StatusOK, "OK", newAuthData(auth))
+	writeOK(w, http.StatusOK, "OK", loginData(res))
 	return nil
 }
 

@@ -3,6 +3,7 @@ package http_test
 import (
 	"bytes"
 	"context"
+	"crypto/rand"
 	"encoding/json"
 	"io"
 	"log/slog"
@@ -58,7 +59,13 @@ func newEnv(t testing.TB, tune ...func(*accountd.Config)) *env {
 	for _, f := range tune {
 		f(&cfg)
 	}
-	svc := accountd.NewService(store, accountd.NewHasher(cheapHash, 0), cfg, log)
+	key := make([]byte, accountd.SecretKeySize)
+	rand.Read(key)
+	sealer, err := accountd.NewSealer(key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	svc := accountd.NewService(store, accountd.NewHasher(cheapHash, 0), sealer, cfg, log)
 	svc.MailQueued = relay.Notify
 	relayCtx, stop := context.WithCancel(ctx)
 	done := make(chan struct{})

@@ -46,6 +46,7 @@ func (s *Server) routes() {
 
 	s.mux.Handle("POST /v1/auth/register", s.public(s.register))
 	s.mux.Handle("POST /v1/auth/login", s.public(s.login))
+	s.mux.Handle("POST /v1/auth/login/2fa", s.public(s.completeLogin))
 	s.mux.Handle("POST /v1/auth/password/forgot", s.public(s.forgotPassword))
 	s.mux.Handle("POST /v1/auth/password/reset", s.public(s.resetPassword))
 	s.mux.Handle("POST /v1/auth/email/verify", s.private(s.verifyEmail))
@@ -58,6 +59,10 @@ func (s *Server) routes() {
 	s.mux.Handle("POST /v1/account/logout", s.private(s.logout))
 	s.mux.Handle("PUT /v1/account/password/change", s.private(s.changePassword))
 	s.mux.Handle("GET /v1/account/sessions", s.private(s.listSessions))
+	s.mux.Handle("POST /v1/account/initiate/2fa", s.private(s.initiateTwoFA))
+	s.mux.Handle("POST /v1/account/activate/2fa", s.private(s.activateTwoFA))
+	s.mux.Handle("POST /v1/account/deactivate/2fa", s.private(s.deactivateTwoFA))
+	s.mux.Handle("POST /v1/account/2fa/email", s.private(s.sendTwoFAEmail))
 	s.mux.Handle("DELETE /v1/account/sessions/{id}", s.private(s.endSession))
 }
 

@@ -25,6 +25,7 @@ var accountFields = []string{
 	"is_private", "wallet_generated", "web3_onboard", "is_verified", "kyc", "kyc_status",
 	"account_type", "score", "twofa_type", "twofa_status", "twofa_security_question",
 	"logged_in_at", "created_at", "updated_at",
+	"twofa_pending", "twofa_pending_secret", "twofa_pending_attempts", "twofa_secret", "twofa_last_step", "twofa_recovery",
 }
 
 // writtenFields are what accountArgs writes: accountFields, then what is
@@ -90,6 +91,8 @@ func accountArgs(a *accountd.Account) []any {
 		a.IsPrivate, a.WalletGenerated, a.Web3Onboard, a.IsVerified, a.KYC, a.KYCStatus,
 		a.AccountType, a.Score, a.TwoFA.Type, a.TwoFA.Status, a.TwoFA.SecurityQuestion,
 		msOrNull(a.LoggedInAt), a.CreatedAt.UnixMilli(), a.UpdatedAt.UnixMilli(),
+		a.TwoFA.Pending, a.TwoFA.PendingSecret, a.TwoFA.PendingAttempts, a.TwoFA.Secret, a.TwoFA.LastStep,
+		joinHashes(a.TwoFA.RecoveryCodes),
 		a.Completeness(),
 	}
 }
@@ -108,6 +111,8 @@ func scanAccount(row *sql.Row) (*accountd.Account, error) {
 		&a.IsPrivate, &a.WalletGenerated, &a.Web3Onboard, &a.IsVerified, &a.KYC, &a.KYCStatus,
 		&a.AccountType, number{&a.Score}, &a.TwoFA.Type, &a.TwoFA.Status, &a.TwoFA.SecurityQuestion,
 		optMillis{&a.LoggedInAt}, millis{&a.CreatedAt}, millis{&a.UpdatedAt},
+		&a.TwoFA.Pending, &a.TwoFA.PendingSecret, number{&a.TwoFA.PendingAttempts}, &a.TwoFA.Secret, &a.TwoFA.LastStep,
+		hashList{&a.TwoFA.RecoveryCodes},
 	)
 	return a, err
 }

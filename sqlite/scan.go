@@ -1,6 +1,7 @@
 package sqlite
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"time"
@@ -101,4 +102,33 @@ func textOrNull(s string) any {
 		return nil
 	}
 	return s
+}
+
+// hashLength is the size of each hash joinHashes packs.
+const hashLength = 32
+
+// joinHashes packs fixed-size hashes into one value; none is NULL.
+func joinHashes(hashes [][]byte) []byte {
+	if len(hashes) == 0 {
+		return nil
+	}
+	return bytes.Join(hashes, nil)
+}
+
+// hashList reads what joinHashes wrote.
+type hashList struct{ dst *[][]byte }
+
+func (h hashList) Scan(v any) error {
+	*h.dst = nil
+	b, ok := v.([]byte)
+	if v == nil || (ok && len(b) == 0) {
+		return nil
+	}
+	if !ok || len(b)%hashLength != 0 {
+		return fmt.Errorf("sqlite: hash list of %T, %d bytes", v, len(b))
+	}
+	for i := 0; i < len(b); i += hashLength {
+		*h.dst = append(*h.dst, bytes.Clone(b[i:i+hashLength]))
+	}
+	return nil
 }

@@ -2,6 +2,9 @@ package main
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/base64"
+	"encoding/hex"
 	"errors"
 	"flag"
 	"fmt"
@@ -9,6 +12,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"os"
 	"strings"
 	"sync"
 	"time"
@@ -57,6 +61,7 @@ type config struct {
 	database       string
 	smtpURL        string
 	mailFrom       string
+	secretKey      string
 	logLevel       slog.Level
 	service        accountd.Config
 	hash           accountd.HashParams
@@ -74,6 +79,8 @@ func (c *config) flags(fs *flag.FlagSet) {
 	fs.StringVar(&c.smtpURL, "smtp", "", "SMTP server: smtp://[user:pass@]host:port (STARTTLS when offered) or smtps://… (implicit TLS); unset: mail is written to the log")
 	fs.StringVar(&c.mailFrom, "mail-from", "accountd <no-reply@localhost>", "From address of outgoing mail")
 	fs.StringVar(&c.service.PublicURL, "public-url", c.service.PublicURL, "public base URL of the service, used in mails")
+	fs.StringVar(&c.secretKey, "secret-key", "", "32-byte key, base64 or hex, that seals TOTP secrets at rest; unset with SQLite: a key file beside the database is made and used")
+	fs.StringVar(&c.service.Issuer, "issuer", c.service.Issuer, "the name authenticator apps show for this service")
 	fs.DurationVar(&c.service.SessionTTL, "token-ttl", c.service.SessionTTL, "how long a session token lives")
 	fs.Var(&c.service.IPLimit, "rate-limit-ip", "limit per client address for each of register, login, verify, resend, forgot and reset (N/DURATION, 0 for none)")
 	fs.Var(&c.service.AccountLimit, "rate-limit-account", "limit per email address or account for each of those actions (N/DURATION, 0 for none)")
@@ -239,8 +246,13 @@ func start(ctx context.Context, c config, log *slog.Logger) (*app, error) {
 	} else {
 		log.Warn("no SMTP server configured (--smtp); mail, codes included, goes to this log")
 	}
+	sealer, err := loadSealer(c, log)
+	if err != nil {
+		store.Close()
+		return nil, err
+	}
 	relay := mail.NewRelay(store, sender, log)
-	svc := accountd.NewService(store, accountd.NewHasher(c.hash, c.hashConcurrent), c.service, log)
+	svc := accountd.NewService(store, accountd.NewHasher(c.hash, c.hashConcurrent), sealer, c.service, log)
 	svc.MailQueued = relay.Notify
 
 	ln, err := net.Listen("tcp", c.addr)
@@ -307,4 +319,55 @@ func (a *app) stop() error {
 	}
 	a.log.Info("stopped")
 	return shutdownErr
+}
+
+// loadSealer makes the Sealer of TOTP secrets from --secret-key or, for a
+// SQLite store without one, from a key file beside the database, made on
+// first start: a newcomer needs no set-up, and the key stays with the data
+// it unlocks.
+func loadSealer(c config, log *slog.Logger) (*accountd.Sealer, error) {
+	if c.secretKey != "" {
+		key, err := decodeKey(c.secretKey)
+		if err != nil {
+			return nil, fmt.Errorf("secret key: %w", err)
+		}
+		return accountd.NewSealer(key)
+	}
+	path, ok := strings.CutPrefix(c.database, "sqlite:")
+	if !ok {
+		return nil, errors.New("set --secret-key (ACCOUNTD_SECRET_KEY): 32 bytes, base64 or hex, the same on every instance")
+	}
+	keyFile := path + ".key"
+	b, err := os.ReadFile(keyFile)
+	if errors.Is(err, os.ErrNotExist) {
+		b = []byte(base64.StdEncoding.EncodeToString(randomKey()))
+		if err := os.WriteFile(keyFile, b, 0o600); err != nil {
+			return nil, fmt.Errorf("secret key file: %w", err)
+		}
+		log.Warn("no secret key configured; made a key file beside the database: keep it with the database, or set ACCOUNTD_SECRET_KEY", "file", keyFile)
+	} else if err != nil {
+		return nil, fmt.Errorf("secret key file: %w", err)
+	}
+	key, err := decodeKey(strings.TrimSpace(string(b)))
+	if err != nil {
+		return nil, fmt.Errorf("secret key file %s: %w", keyFile, err)
+	}
+	return accountd.NewSealer(key)
+}
+
+func decodeKey(s string) ([]byte, error) {
+	for _, decode := range []func(string) ([]byte, error){hex.DecodeString, base64.StdEncoding.DecodeString, base64.RawURLEncoding.DecodeString} {
+		if key, err := decode(s); err == nil && len(key) == accountd.SecretKeySize {
+			return key, nil
+		}
+	}
+	return nil, fmt.Errorf("want %d bytes in base64 or hex", accountd.SecretKeySize)
+}
+
+func randomKey() []byte {
+	key := make([]byte, accountd.SecretKeySize)
+	if _, err := rand.Read(key); err != nil {
+		panic(err)
+	}
+	return key
 }

@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"net/http"
+	"os"
 	"path/filepath"
 	"regexp"
 	"strings"
@@ -142,6 +143,10 @@ func TestServe(t *testing.T) {
 	}
 	if err := stop(); err != nil {
 		t.Fatalf("run: %v", err)
+	}
+	// No secret key was given: one was made beside the database, for it alone.
+	if fi, err := os.Stat(db + ".key"); err != nil || fi.Mode().Perm() != 0o600 {
+		t.Errorf("secret key file: %v %v", fi, err)
 	}
 	out := log.String()
 	for _, secret := range []string{pw, token, code} {
