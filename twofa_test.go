@@ -1,0 +1,72 @@
+package accountd_test
+
+import (
+	"bytes"
+	"testing"
+	"time"
+
+	"github.com/pquerna/otp/totp"
+
+	"accountd"
+)
+
+func TestSealerRefusesTamperingAndOtherKeys(t *testing.T) {
+	key := bytes.Repeat([]byte{7}, accountd.SecretKeySize)
+	s, err := accountd.NewSealer(key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sealed := s.Seal([]byte("JBSWY3DPEHPK3PXP"))
+	if bytes.Contains(sealed, []byte("JBSWY3DPEHPK3PXP")) {
+		t.Fatal("the sealed secret shows the secret")
+	}
+	if plain, err := s.Open(sealed); err != nil || string(plain) != "JBSWY3DPEHPK3PXP" {
+		t.Fatalf("open: %q %v", plain, err)
+	}
+	if bytes.Equal(sealed, s.Seal([]byte("JBSWY3DPEHPK3PXP"))) {
+		t.Fatal("two seals of one secret are equal: the nonce is not fresh")
+	}
+	sealed[len(sealed)-1] ^= 1
+	if _, err := s.Open(sealed); err == nil {
+		t.Fatal("a tampered secret opened")
+	}
+	other, _ := accountd.NewSealer(bytes.Repeat([]byte{8}, accountd.SecretKeySize))
+	if _, err := other.Open(s.Seal([]byte("x"))); err == nil {
+		t.Fatal("another key opened the secret")
+	}
+	if _, err := accountd.NewSealer([]byte("short")); err == nil {
+		t.Fatal("a short key was taken")
+	}
+}
+
+func TestMatchTOTPWindowAndReplay(t *testing.T) {
+	const secret = "JBSWY3DPEHPK3PXP"
+	now := time.Unix(1_700_000_010, 0) // inside step 56,666,667
+	step := now.Unix() / 30
+	code := func(at time.Time) string {
+		c, err := totp.GenerateCode(secret, at)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return c
+	}
+	for _, c := range []struct {
+		at   time.Time
+		last int64
+		ok   bool
+		step int64
+	}{
+		{now, 0, true, step},
+		{now.Add(-30 * time.Second), 0, true, step - 1}, // a slow phone
+		{now.Add(30 * time.Second), 0, true, step + 1},  // a fast one
+		{now.Add(-60 * time.Second), 0, false, 0},       // too old
+		{now.Add(60 * time.Second), 0, false, 0},        // too new
+		{now, step, false, 0},                           // used already
+		{now.Add(30 * time.Second), step, true, step + 1},
+	} {
+		got, ok := accountd.MatchTOTP(secret, code(c.at), now, c.last)
+		if ok != c.ok || got != c.step {
+			t.Errorf("code of %s, last step %d: step %d ok %v; want %d %v", c.at.Sub(now), c.last, got, ok, c.step, c.ok)
+		}
+	}
+}
