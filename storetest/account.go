@@ -1,6 +1,7 @@
 package storetest
 
 import (
+	"bytes"
 	"errors"
 	"reflect"
 	"slices"
@@ -36,7 +37,10 @@ func fullAccount(now time.Time, referredBy string) *accountd.Account {
 	a.KYCStatus = "approved"
 	a.AccountType = "google"
 	a.Score = 42
-	a.TwoFA = accountd.TwoFA{Type: "totp", Status: true, SecurityQuestion: "first pet"}
+	a.TwoFA = accountd.TwoFA{Type: "google_auth", Status: true, SecurityQuestion: "first pet",
+		Pending: "email", PendingSecret: []byte("sealed pending"), PendingAttempts: 2,
+		Secret: []byte("sealed secret\x00\xff"), LastStep: 56_666_667,
+		RecoveryCodes: [][]byte{bytes.Repeat([]byte{1}, 32), bytes.Repeat([]byte{2}, 32)}}
 	a.LoggedInAt = &loggedIn
 	a.UpdatedAt = now.Add(3 * time.Hour)
 	a.Achievements[1].Value = 3
