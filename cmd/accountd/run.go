@@ -12,6 +12,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/url"
 	"os"
 	"strings"
 	"sync"
@@ -20,6 +21,7 @@ import (
 	"accountd"
 	accounthttp "accountd/http"
 	"accountd/mail"
+	"accountd/postgres"
 	"accountd/sqlite"
 )
 
@@ -152,25 +154,43 @@ func newFlagSet(name string, stdout io.Writer) *flag.FlagSet {
 	return fs
 }
 
+// store is what the command needs of either store.
+type store interface {
+	accountd.Store
+	Migrate(ctx context.Context) (applied int, err error)
+	SchemaVersion(ctx context.Context) (int, error)
+}
+
 // openStore opens and migrates the store the database URL names.
-func openStore(ctx context.Context, database string, log *slog.Logger) (*sqlite.DB, error) {
-	path, ok := strings.CutPrefix(database, "sqlite:")
-	if !ok || path == "" {
-		if strings.HasPrefix(database, "postgres://") || strings.HasPrefix(database, "postgresql://") {
-			return nil, errors.New("the PostgreSQL store is not built yet; use sqlite:PATH")
+func openStore(ctx context.Context, database string, log *slog.Logger) (store, error) {
+	var db store
+	var name string
+	switch {
+	case strings.HasPrefix(database, "sqlite:") && len(database) > len("sqlite:"):
+		s, err := sqlite.Open(ctx, strings.TrimPrefix(database, "sqlite:"))
+		if err != nil {
+			return nil, err
 		}
+		db, name = s, database
+	case strings.HasPrefix(database, "postgres://") || strings.HasPrefix(database, "postgresql://"):
+		u, err := url.Parse(database)
+		if err != nil {
+			return nil, errors.New("database: not a valid postgres:// URL")
+		}
+		p, err := postgres.Open(ctx, database)
+		if err != nil {
+			return nil, err
+		}
+		db, name = p, u.Redacted() // the log must not show a password
+	default:
 		return nil, fmt.Errorf("database %q: want sqlite:PATH or postgres://…", database)
-	}
-	db, err := sqlite.Open(ctx, path)
-	if err != nil {
-		return nil, err
 	}
 	applied, err := db.Migrate(ctx)
 	if err != nil {
 		db.Close()
 		return nil, err
 	}
-	log.Info("store ready", "database", "sqlite:"+path, "migrations_applied", applied)
+	log.Info("store ready", "database", name, "migrations_applied", applied)
 	return db, nil
 }
 
@@ -221,7 +241,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 type app struct {
 	addr    string
 	log     *slog.Logger
-	store   *sqlite.DB
+	store   store
 	relay   *mail.Relay
 	server  *http.Server
 	wait    time.Duration

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -12,6 +13,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/jackc/pgx/v5"
 
 	"accountd/mail/mailtest"
 )
@@ -159,6 +162,39 @@ func TestServe(t *testing.T) {
 	}
 }
 
+// TestServeOnPostgres: the same program on a PostgreSQL database, which
+// needs a secret key since there is no database file to keep one beside.
+func TestServeOnPostgres(t *testing.T) {
+	url := os.Getenv("ACCOUNTD_TEST_POSTGRES")
+	if url == "" {
+		if os.Getenv("CI") != "" {
+			t.Fatal("CI must set ACCOUNTD_TEST_POSTGRES")
+		}
+		t.Skip("ACCOUNTD_TEST_POSTGRES is not set")
+	}
+	url = freshDatabase(t, url)
+	var out bytes.Buffer
+	err := run(context.Background(), []string{"serve", "--addr", "127.0.0.1:0", "--database", url}, envOf(nil), &out, &out)
+	if err == nil || !strings.Contains(err.Error(), "secret-key") {
+		t.Fatalf("without a key: %v", err)
+	}
+	base, _, stop := startServe(t, []string{"--addr", "127.0.0.1:0", "--database", url, "--argon2-memory", "1024"},
+		map[string]string{"ACCOUNTD_SECRET_KEY": strings.Repeat("ab", 32)})
+	if s := get(t, base+"/readyz"); s != 200 {
+		t.Fatalf("readyz %d", s)
+	}
+	email := fmt.Sprintf("pg%d@example.com", time.Now().UnixNano())
+	if status, env := post(t, base+"/v1/auth/register", "", `{"email":"`+email+`","password":"a long and secret passphrase","firstName":"Pg"}`); status != 201 {
+		t.Fatalf("register %d %v", status, env)
+	}
+	if status, env := post(t, base+"/v1/auth/login", "", `{"email":"`+email+`","password":"a long and secret passphrase"}`); status != 200 {
+		t.Fatalf("login %d %v", status, env)
+	}
+	if err := stop(); err != nil {
+		t.Fatal(err)
+	}
+}
+
 // TestServeWithoutSMTPLogsTheMail: a newcomer with no mail server finds the
 // code in the log.
 func TestServeWithoutSMTPLogsTheMail(t *testing.T) {
@@ -216,4 +252,25 @@ func TestMigrateAndBadConfiguration(t *testing.T) {
 			t.Errorf("%v %v: error %v, want one mentioning %q", c.args, c.env, err, c.want)
 		}
 	}
+}
+
+// freshDatabase creates a database of its own on the server of url and
+// drops it when the test ends; it returns the URL of the new database.
+func freshDatabase(t *testing.T, url string) string {
+	t.Helper()
+	ctx := context.Background()
+	admin, err := pgx.Connect(ctx, url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	name := fmt.Sprintf("accountd_cmd_%d", time.Now().UnixNano())
+	if _, err := admin.Exec(ctx, "CREATE DATABASE "+name); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		admin.Exec(ctx, "DROP DATABASE "+name+" WITH (FORCE)")
+		admin.Close(ctx)
+	})
+	cfg := admin.Config()
+	return fmt.Sprintf("postgres://%s@%s:%d/%s?sslmode=disable", cfg.User, cfg.Host, cfg.Port, name)
 }

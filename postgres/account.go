@@ -1,0 +1,291 @@
+package postgres
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"accountd"
+
+	"github.com/jackc/pgx/v5"
+)
+
+// accountFields are the accounts columns after id, in the order accountArgs
+// writes them and scanAccount reads them. deleted_at is not among them:
+// every look-up skips deleted rows, and only DeleteAccount sets it.
+var accountFields = []string{
+	"email", "email_key", "email_verified", "email_verified_at", "password_hash",
+	"first_name", "last_name", "role", "type",
+	"user_name", "is_user_name_updated", "referral_code", "referred_by",
+	"contact_country", "contact_state", "contact_city", "contact_address", "contact_phone",
+	"bio_title", "bio_description", "talent_about", "talent_availability",
+	"social_github", "social_twitter", "social_linkedin", "social_website",
+	"is_private", "wallet_generated", "web3_onboard", "is_verified", "kyc", "kyc_status",
+	"account_type", "score", "twofa_type", "twofa_status", "twofa_security_question",
+	"logged_in_at", "created_at", "updated_at",
+	"twofa_pending", "twofa_pending_secret", "twofa_pending_attempts", "twofa_secret", "twofa_last_step", "twofa_recovery",
+}
+
+// writtenFields are what accountArgs writes: accountFields, then what is
+// kept only for searching.
+var writtenFields = append(slices.Clone(accountFields), "profile_completeness")
+
+const (
+	achievementColumns = "id, owner, type, total, value, created_at, updated_at"
+	// An account's tags, with the name it gave each.
+	accountTagColumns = `account_tags.name, tags.id, tags.name, tags.key, tags.color, tags.categories,
+		tags.is_parent, tags.type, tags.entry_count, tags.created_at, tags.updated_at`
+)
+
+var (
+	accountSelect = "SELECT id, " + strings.Join(accountFields, ", ") + " FROM accounts "
+
+	// A deleted account's user name is a placeholder (see erased), so the
+	// old name is free although the unique index covers every row.
+	qUserNameTaken = "SELECT EXISTS (SELECT 1 FROM accounts WHERE user_name = $1)"
+
+	// Both take accountArgs: $1 is the id, the fields follow from $2.
+	qAccountInsert = "INSERT INTO accounts (id, " + strings.Join(writtenFields, ", ") +
+		") VALUES (" + params(1, 1+len(writtenFields)) + ")"
+	qAccountUpdate = "UPDATE accounts SET (" + strings.Join(writtenFields, ", ") +
+		") = (" + params(2, len(writtenFields)) + ") WHERE id = $1 AND deleted_at IS NULL"
+	// Like qAccountUpdate, with deleted_at last.
+	qAccountErase = "UPDATE accounts SET (" + strings.Join(writtenFields, ", ") +
+		", deleted_at) = (" + params(2, len(writtenFields)+1) + ") WHERE id = $1 AND deleted_at IS NULL"
+	// DeleteAccount changes the user name and referral code, unique columns
+	// a foreign key could refer to, and that takes the FOR UPDATE lock. It
+	// takes it at once: upgrading to it from a weaker lock would wait for,
+	// and could deadlock with, a transaction adding a session or a code for
+	// the account.
+	qAccountEmailLocked = "SELECT email FROM accounts WHERE id = $1 AND deleted_at IS NULL FOR UPDATE"
+	// What an account owns goes with it: $1 is its id.
+	qAccountOwned = []string{
+		"DELETE FROM achievements WHERE owner = $1",
+		"DELETE FROM sessions WHERE account_id = $1",
+		"DELETE FROM codes WHERE account_id = $1",
+	}
+	// Its unsent mail too: $1 is its email.
+	qAccountUnsentMail = "DELETE FROM outbox WHERE recipient = $1 AND sent_at IS NULL"
+
+	qAchievementInsert = "INSERT INTO achievements (" + achievementColumns + ") VALUES ($1, $2, $3, $4, $5, $6, $7)"
+	qAchievementAdd    = "UPDATE achievements SET value = value + $1, updated_at = $2 WHERE owner = $3 AND type = $4"
+)
+
+// params returns n numbered parameters starting at $first.
+func params(first, n int) string {
+	p := make([]string, n)
+	for i := range p {
+		p[i] = fmt.Sprintf("$%d", first+i)
+	}
+	return strings.Join(p, ", ")
+}
+
+// lookup is one way to find a live account, as the SQL of the three queries
+// that read it whole. Each takes the key as $1.
+type lookup struct {
+	account, locked, achievements, tags string
+}
+
+// newLookup returns the lookup of the account that where, a condition on
+// accounts, selects.
+func newLookup(where string) lookup {
+	where += " AND deleted_at IS NULL"
+	id := "(SELECT id FROM accounts WHERE " + where + ")"
+	return lookup{
+		account: accountSelect + "WHERE " + where,
+		// A Write's look-up locks the row until the transaction ends: see
+		// the package comment. NO KEY UPDATE is the weakest lock that
+		// excludes every other writer of the row; unlike FOR UPDATE it
+		// lets rows that refer to the account (a new session, a code) be
+		// added meanwhile.
+		locked: accountSelect + "WHERE " + where + " FOR NO KEY UPDATE",
+		// Achievements come back in the order NewAccount creates them,
+		// which is the seed's order: five-star, referral, review, squad.
+		achievements: "SELECT " + achievementColumns + " FROM achievements WHERE owner = " + id + " ORDER BY created_at, id",
+		tags: "SELECT " + accountTagColumns + ` FROM account_tags JOIN tags ON tags.id = account_tags.tag_id
+			WHERE account_tags.account_id = ` + id + " ORDER BY account_tags.position",
+	}
+}
+
+var (
+	byID           = newLookup("id = $1")
+	byEmail        = newLookup("email_key = $1")
+	byReferralCode = newLookup("referral_code = $1")
+)
+
+func accountArgs(a *accountd.Account) []any {
+	p := &a.Profile
+	return []any{
+		a.ID,
+		a.Email, a.EmailKey, a.EmailVerified, optMs(a.EmailVerifiedAt), a.PasswordHash,
+		a.FirstName, a.LastName, a.Role, a.Type,
+		a.UserName, a.IsUserNameUpdated, a.ReferralCode, textOrNull(a.ReferredBy),
+		p.Contact.Country, p.Contact.State, p.Contact.City, p.Contact.Address, p.Contact.Phone,
+		p.Bio.Title, p.Bio.Description, p.Talent.About, p.Talent.Availability,
+		a.Socials.GitHub, a.Socials.Twitter, a.Socials.LinkedIn, a.Socials.Website,
+		a.IsPrivate, a.WalletGenerated, a.Web3Onboard, a.IsVerified, a.KYC, a.KYCStatus,
+		a.AccountType, a.Score, a.TwoFA.Type, a.TwoFA.Status, a.TwoFA.SecurityQuestion,
+		optMs(a.LoggedInAt), ms(a.CreatedAt), ms(a.UpdatedAt),
+		a.TwoFA.Pending, a.TwoFA.PendingSecret, a.TwoFA.PendingAttempts, a.TwoFA.Secret, a.TwoFA.LastStep,
+		hashesOrNull(a.TwoFA.RecoveryCodes),
+		a.Completeness(),
+	}
+}
+
+func scanAccount(row pgx.Row) (*accountd.Account, error) {
+	a := &accountd.Account{}
+	p := &a.Profile
+	err := row.Scan(
+		&a.ID,
+		&a.Email, &a.EmailKey, &a.EmailVerified, &a.EmailVerifiedAt, &a.PasswordHash,
+		&a.FirstName, &a.LastName, &a.Role, &a.Type,
+		&a.UserName, &a.IsUserNameUpdated, &a.ReferralCode, optText{&a.ReferredBy},
+		&p.Contact.Country, &p.Contact.State, &p.Contact.City, &p.Contact.Address, &p.Contact.Phone,
+		&p.Bio.Title, &p.Bio.Description, &p.Talent.About, &p.Talent.Availability,
+		&a.Socials.GitHub, &a.Socials.Twitter, &a.Socials.LinkedIn, &a.Socials.Website,
+		&a.IsPrivate, &a.WalletGenerated, &a.Web3Onboard, &a.IsVerified, &a.KYC, &a.KYCStatus,
+		&a.AccountType, &a.Score, &a.TwoFA.Type, &a.TwoFA.Status, &a.TwoFA.SecurityQuestion,
+		&a.LoggedInAt, &a.CreatedAt, &a.UpdatedAt,
+		&a.TwoFA.Pending, &a.TwoFA.PendingSecret, &a.TwoFA.PendingAttempts, &a.TwoFA.Secret, &a.TwoFA.LastStep,
+		&a.TwoFA.RecoveryCodes,
+	)
+	return a, err
+}
+
+func scanAchievements(rows pgx.Rows) ([]accountd.Achievement, error) {
+	var out []accountd.Achievement
+	for rows.Next() {
+		var a accountd.Achievement
+		if err := rows.Scan(&a.ID, &a.Owner, &a.Type, &a.Total, &a.Value, &a.CreatedAt, &a.UpdatedAt); err != nil {
+			return nil, err
+		}
+		out = append(out, a)
+	}
+	return out, rows.Err()
+}
+
+// queueAccount adds to b the queries that read the account l finds by key,
+// whole, into *a. A Write's look-up locks the row. Sent together, the three
+// cost one round trip.
+func (t *tx) queueAccount(b *pgx.Batch, l *lookup, key any, a **accountd.Account) {
+	q := l.account
+	if t.write {
+		q = l.locked
+	}
+	b.Queue(q, key).QueryRow(func(row pgx.Row) (err error) {
+		*a, err = scanAccount(row)
+		return err
+	})
+	// Not called when the account is missing: Close stops at the first error.
+	b.Queue(l.achievements, key).Query(func(rows pgx.Rows) (err error) {
+		(*a).Achievements, err = scanAchievements(rows)
+		return err
+	})
+	b.Queue(l.tags, key).Query(func(rows pgx.Rows) (err error) {
+		(*a).Profile.Talent.Tags, (*a).Tags, err = scanTags(rows)
+		return err
+	})
+}
+
+func (t *tx) AccountByID(ctx context.Context, id string) (*accountd.Account, error) {
+	return t.account(ctx, "account by id", &byID, id)
+}
+
+func (t *tx) AccountByEmail(ctx context.Context, emailKey string) (*accountd.Account, error) {
+	return t.account(ctx, "account by email", &byEmail, emailKey)
+}
+
+func (t *tx) AccountByReferralCode(ctx context.Context, code string) (*accountd.Account, error) {
+	return t.account(ctx, "account by referral code", &byReferralCode, code)
+}
+
+func (t *tx) account(ctx context.Context, op string, l *lookup, key string) (*accountd.Account, error) {
+	var a *accountd.Account
+	b := &pgx.Batch{}
+	t.queueAccount(b, l, key, &a)
+	if err := t.tx.SendBatch(ctx, b).Close(); err != nil {
+		return nil, wrap(op, err)
+	}
+	return a, nil
+}
+
+func (t *tx) UserNameTaken(ctx context.Context, userName string) (bool, error) {
+	var taken bool
+	if err := t.tx.QueryRow(ctx, qUserNameTaken, userName).Scan(&taken); err != nil {
+		return false, wrap("user name taken", err)
+	}
+	return taken, nil
+}
+
+func (t *tx) CreateAccount(ctx context.Context, a *accountd.Account) error {
+	b := &pgx.Batch{}
+	b.Queue(qAccountInsert, accountArgs(a)...)
+	for _, ach := range a.Achievements {
+		b.Queue(qAchievementInsert, ach.ID, a.ID, ach.Type, ach.Total, ach.Value, ms(ach.CreatedAt), ms(ach.UpdatedAt))
+	}
+	if err := t.tx.SendBatch(ctx, b).Close(); err != nil {
+		return accountWriteError("create account", err)
+	}
+	return nil
+}
+
+// UpdateAccount returns ErrNotFound when there is no live account with a.ID.
+func (t *tx) UpdateAccount(ctx context.Context, a *accountd.Account) error {
+	tag, err := t.tx.Exec(ctx, qAccountUpdate, accountArgs(a)...)
+	if err != nil {
+		return accountWriteError("update account", err)
+	}
+	return mustAffect("update account", tag, nil)
+}
+
+// accountWriteError returns ErrEmailTaken when writing an account failed
+// because another live account has its email. A row that clashes on more
+// than its email is reported by the email's index: see 0001_init.sql.
+func accountWriteError(op string, err error) error {
+	if isUniqueViolation(err, "accounts_email_key") {
+		return accountd.ErrEmailTaken
+	}
+	return wrap(op, err)
+}
+
+// DeleteAccount keeps the account's row, so that its id is never handed out
+// again, but overwrites it with what erased leaves.
+func (t *tx) DeleteAccount(ctx context.Context, id string, at time.Time) error {
+	var email string
+	if err := t.tx.QueryRow(ctx, qAccountEmailLocked, id).Scan(&email); err != nil {
+		return wrap("delete account", err)
+	}
+	if _, err := t.SetTags(ctx, id, nil, at); err != nil {
+		return err
+	}
+	b := &pgx.Batch{}
+	for _, q := range qAccountOwned {
+		b.Queue(q, id)
+	}
+	b.Queue(qAccountUnsentMail, email)
+	b.Queue(qAccountErase, append(accountArgs(erased(id, at)), ms(at))...)
+	if err := t.tx.SendBatch(ctx, b).Close(); err != nil {
+		return wrap("delete account", err)
+	}
+	return nil
+}
+
+// erased is what stays of a deleted account: its id and the time of
+// deletion, every other field empty. The fields that are looked up or
+// unique get a placeholder made from the id instead, unique to the row, so
+// that the old values are free again and no look-up matches: every live
+// email key has an @, and no generated user name or referral code a colon.
+func erased(id string, at time.Time) *accountd.Account {
+	placeholder := "deleted:" + id
+	return &accountd.Account{ID: id, EmailKey: placeholder, UserName: placeholder, ReferralCode: placeholder,
+		CreatedAt: at, UpdatedAt: at}
+}
+
+// AddAchievementValue returns ErrNotFound when the account has no
+// achievement of that type.
+func (t *tx) AddAchievementValue(ctx context.Context, accountID, achievementType string, delta int, at time.Time) error {
+	tag, err := t.tx.Exec(ctx, qAchievementAdd, delta, ms(at), accountID, achievementType)
+	return mustAffect("add achievement value", tag, err)
+}

@@ -1,0 +1,128 @@
+package postgres
+
+import (
+	"context"
+	"embed"
+	"errors"
+	"fmt"
+	"io/fs"
+	"path"
+	"strings"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+)
+
+//go:embed migrations/*.sql
+var migrationFiles embed.FS
+
+// migrations are the schema's steps: migrations[i] takes the schema from
+// version i to i+1. schema_migrations holds a row for each version applied.
+var migrations = loadMigrations()
+
+// loadMigrations reads the embedded files in order. Their names are fixed at
+// build time, so a gap in the numbering is a bug in this binary, not a
+// condition to handle at run time.
+func loadMigrations() []string {
+	names, err := fs.Glob(migrationFiles, "migrations/*.sql") // sorted by name
+	if err != nil {
+		panic(err)
+	}
+	out := make([]string, len(names))
+	for i, name := range names {
+		if want := fmt.Sprintf("%04d_", i+1); !strings.HasPrefix(path.Base(name), want) {
+			panic(fmt.Sprintf("postgres: migration %s is out of sequence: want %s*.sql", name, want))
+		}
+		b, err := migrationFiles.ReadFile(name)
+		if err != nil {
+			panic(err)
+		}
+		out[i] = string(b)
+	}
+	return out
+}
+
+// migrationLock is the key of the advisory lock that Migrate holds while it
+// reads and changes the schema: "accountd" in ASCII.
+const migrationLock int64 = 0x6163636f756e7464
+
+const (
+	createVersionTable = `CREATE TABLE IF NOT EXISTS schema_migrations (
+		version    integer     NOT NULL PRIMARY KEY,
+		applied_at timestamptz NOT NULL DEFAULT now()
+	)`
+	qSchemaVersion = "SELECT coalesce(max(version), 0) FROM schema_migrations"
+)
+
+// Migrate applies the migrations the database lacks, each in its own
+// transaction, and reports how many it applied. It refuses a database that a
+// newer accountd has migrated, rather than run against a schema it does not
+// know. Instances that start at once may all call it: each step is taken
+// under an advisory lock, so exactly one of them applies it.
+func (db *DB) Migrate(ctx context.Context) (applied int, err error) {
+	for version := 1; version <= len(migrations); version++ {
+		ok, err := db.migrate(ctx, version)
+		if err != nil {
+			return applied, err
+		}
+		if ok {
+			applied++
+		}
+	}
+	return applied, nil
+}
+
+// migrate applies one migration unless the database has it. The version is
+// read after the lock is taken, and at READ COMMITTED, whose statements each
+// see what was committed before they started: a transaction that waited for
+// the lock sees the step its holder applied, and skips it.
+func (db *DB) migrate(ctx context.Context, version int) (applied bool, err error) {
+	err = db.run(ctx, writeOptions, func(tx pgx.Tx) error {
+		// Released when the transaction ends.
+		if _, err := tx.Exec(ctx, "SELECT pg_advisory_xact_lock($1)", migrationLock); err != nil {
+			return wrap("migrate: lock", err)
+		}
+		// Under the lock too: two sessions creating one table at once can
+		// both fail.
+		if _, err := tx.Exec(ctx, createVersionTable); err != nil {
+			return wrap("migrate: create schema_migrations", err)
+		}
+		var current int
+		if err := tx.QueryRow(ctx, qSchemaVersion).Scan(&current); err != nil {
+			return wrap("read schema version", err)
+		}
+		if current > len(migrations) {
+			return fmt.Errorf("database schema version %d is newer than this accountd supports (%d); upgrade accountd",
+				current, len(migrations))
+		}
+		if current >= version {
+			return nil
+		}
+		// With no arguments pgx sends the file as one simple query, which
+		// may hold several statements.
+		if _, err := tx.Exec(ctx, migrations[version-1]); err != nil {
+			return wrap(fmt.Sprintf("migration %d", version), err)
+		}
+		if _, err := tx.Exec(ctx, "INSERT INTO schema_migrations (version) VALUES ($1)", version); err != nil {
+			return wrap(fmt.Sprintf("migration %d", version), err)
+		}
+		applied = true
+		return nil
+	})
+	return applied, err
+}
+
+// SchemaVersion reports the version of the database's schema: 0 before the
+// first Migrate.
+func (db *DB) SchemaVersion(ctx context.Context) (int, error) {
+	var v int
+	err := db.pool.QueryRow(ctx, qSchemaVersion).Scan(&v)
+	var pg *pgconn.PgError
+	if errors.As(err, &pg) && pg.Code == "42P01" { // undefined_table: never migrated
+		return 0, nil
+	}
+	if err != nil {
+		return 0, wrap("read schema version", err)
+	}
+	return v, nil
+}
