@@ -5,12 +5,11 @@ import (
 	"embed"
 	"errors"
 	"fmt"
-	"io/fs"
-	"path"
-	"strings"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
+
+	"accountd/internal/migration"
 )
 
 //go:embed migrations/*.sql
@@ -18,29 +17,7 @@ var migrationFiles embed.FS
 
 // migrations are the schema's steps: migrations[i] takes the schema from
 // version i to i+1. schema_migrations holds a row for each version applied.
-var migrations = loadMigrations()
-
-// loadMigrations reads the embedded files in order. Their names are fixed at
-// build time, so a gap in the numbering is a bug in this binary, not a
-// condition to handle at run time.
-func loadMigrations() []string {
-	names, err := fs.Glob(migrationFiles, "migrations/*.sql") // sorted by name
-	if err != nil {
-		panic(err)
-	}
-	out := make([]string, len(names))
-	for i, name := range names {
-		if want := fmt.Sprintf("%04d_", i+1); !strings.HasPrefix(path.Base(name), want) {
-			panic(fmt.Sprintf("postgres: migration %s is out of sequence: want %s*.sql", name, want))
-		}
-		b, err := migrationFiles.ReadFile(name)
-		if err != nil {
-			panic(err)
-		}
-		out[i] = string(b)
-	}
-	return out
-}
+var migrations = migration.Load(migrationFiles)
 
 // migrationLock is the key of the advisory lock that Migrate holds while it
 // reads and changes the schema: "accountd" in ASCII.
@@ -92,8 +69,7 @@ func (db *DB) migrate(ctx context.Context, version int) (applied bool, err error
 			return wrap("read schema version", err)
 		}
 		if current > len(migrations) {
-			return fmt.Errorf("database schema version %d is newer than this accountd supports (%d); upgrade accountd",
-				current, len(migrations))
+			return migration.TooNew(current, len(migrations))
 		}
 		if current >= version {
 			return nil

@@ -5,9 +5,8 @@ import (
 	"database/sql"
 	"embed"
 	"fmt"
-	"io/fs"
-	"path"
-	"strings"
+
+	"accountd/internal/migration"
 )
 
 //go:embed migrations/*.sql
@@ -15,29 +14,7 @@ var migrationFiles embed.FS
 
 // migrations are the schema's steps: migrations[i] takes the schema from
 // version i to i+1, and the version lives in PRAGMA user_version.
-var migrations = loadMigrations()
-
-// loadMigrations reads the embedded files in order. Their names are fixed at
-// build time, so a gap in the numbering is a bug in this binary, not a
-// condition to handle at run time.
-func loadMigrations() []string {
-	names, err := fs.Glob(migrationFiles, "migrations/*.sql") // sorted by name
-	if err != nil {
-		panic(err)
-	}
-	out := make([]string, len(names))
-	for i, name := range names {
-		if want := fmt.Sprintf("%04d_", i+1); !strings.HasPrefix(path.Base(name), want) {
-			panic(fmt.Sprintf("sqlite: migration %s is out of sequence: want %s*.sql", name, want))
-		}
-		b, err := migrationFiles.ReadFile(name)
-		if err != nil {
-			panic(err)
-		}
-		out[i] = string(b)
-	}
-	return out
-}
+var migrations = migration.Load(migrationFiles)
 
 // Migrate applies the migrations the database lacks, each in its own
 // transaction, and reports how many it applied. It refuses a database that a
@@ -66,8 +43,7 @@ func (db *DB) migrate(ctx context.Context, version int) (applied bool, err error
 			return fmt.Errorf("sqlite: read schema version: %w", err)
 		}
 		if current > len(migrations) {
-			return fmt.Errorf("database schema version %d is newer than this accountd supports (%d); upgrade accountd",
-				current, len(migrations))
+			return migration.TooNew(current, len(migrations))
 		}
 		if current >= version {
 			return nil
