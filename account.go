@@ -24,6 +24,7 @@ type Account struct {
 	IsUserNameUpdated bool
 	ReferralCode      string
 	ReferredBy        string // id of the account whose referral code was used, if any
+	OwnerID           string // id of the admin or partner who opened the account, if one did
 	Profile           Profile
 	Socials           Socials
 	IsPrivate         bool

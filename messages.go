@@ -31,3 +31,14 @@ func passwordChangedMail(now time.Time, a *Account, publicURL string) *Mail {
 		fmt.Sprintf("Hello %s,\n\nThe password of your account was changed at %s and your other sessions were signed out.\n\nIf this was not you, reset your password now.\n\n%s\n",
 			a.FirstName, now.Format(time.RFC1123), publicURL))
 }
+
+// invitationMail tells a person that owner opened an account for them, and
+// how to sign in: with the password owner gave them, or by setting one.
+func invitationMail(name string, owner *Account, hasPassword bool, publicURL string) (subject, body string) {
+	signIn := "To sign in, set your password: ask for a password reset code with this address and choose a password with it."
+	if hasPassword {
+		signIn = "Sign in with this address and the password " + owner.FirstName + " gave you, then change it."
+	}
+	return "An accountd account was opened for you",
+		fmt.Sprintf("Hello %s,\n\n%s %s opened an account for you.\n\n%s\n\n%s\n", name, owner.FirstName, owner.LastName, signIn, publicURL)
+}

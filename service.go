@@ -102,12 +102,6 @@ func (s *Service) Register(ctx context.Context, c Client, in RegisterInput) (*Au
 	a.LoggedInAt = &now
 	var auth *Auth
 	err = s.store.Write(ctx, func(tx Tx) error {
-		switch _, err := tx.AccountByEmail(ctx, a.EmailKey); {
-		case err == nil:
-			return ErrEmailTaken
-		case !errors.Is(err, ErrNotFound):
-			return err
-		}
 		if referral != "" {
 			referrer, err := tx.AccountByReferralCode(ctx, referral)
 			if errors.Is(err, ErrNotFound) {
@@ -120,10 +114,7 @@ func (s *Service) Register(ctx context.Context, c Client, in RegisterInput) (*Au
 				return err
 			}
 		}
-		if err := s.assignUniqueCodes(ctx, tx, a); err != nil {
-			return err
-		}
-		if err := tx.CreateAccount(ctx, a); err != nil {
+		if err := s.insertAccount(ctx, tx, a); err != nil {
 			return err
 		}
 		if err := s.queueCode(ctx, tx, a, PurposeVerifyEmail, now); err != nil {

@@ -2,6 +2,8 @@ package accountd
 
 import (
 	_ "embed"
+	"maps"
+	"slices"
 	"strings"
 	"sync"
 )
@@ -19,6 +21,19 @@ var (
 
 // SkillCategories returns the categories of a known skill, or an empty list.
 func SkillCategories(key string) []string {
+	loadSkills()
+	return append([]string{}, skills[key]...)
+}
+
+// Skills returns the keys of every skill in the catalogue, in order.
+func Skills() []string {
+	loadSkills()
+	keys := slices.Collect(maps.Keys(skills))
+	slices.Sort(keys)
+	return keys
+}
+
+func loadSkills() {
 	skillsOnce.Do(func() {
 		skills = make(map[string][]string)
 		for _, line := range strings.Split(skillsCatalogue, "\n") {
@@ -34,5 +49,4 @@ func SkillCategories(key string) []string {
 			}
 		}
 	})
-	return append([]string{}, skills[key]...)
 }

@@ -69,7 +69,8 @@ type Tx interface {
 	// account's tag documents as they now stand, in order.
 	SetTags(ctx context.Context, accountID string, tags []Tag, at time.Time) ([]Tag, error)
 	// DeleteAccount erases the account: its personal data, achievements,
-	// sessions, codes and unsent mail go, its tags' EntryCount drop by one,
+	// sessions, codes, unsent mail and bookmarks (those it made and those of
+	// it) go, its tags' EntryCount drop by one,
 	// and its email, user name and referral code become free. Only the id
 	// and the deletion time stay, so the id is never handed out again and
 	// every look-up answers ErrNotFound.
@@ -77,6 +78,20 @@ type Tx interface {
 	// AddAchievementValue adds delta to the value of the account's
 	// achievement of the given type, atomically.
 	AddAchievementValue(ctx context.Context, accountID, achievementType string, delta int, at time.Time) error
+
+	// SearchAccounts returns the page of listed accounts (live, not
+	// private) that q selects, in q's order, with how many it selects in
+	// all, and for each hit q.ViewerID's bookmark of it.
+	SearchAccounts(ctx context.Context, q *SearchQuery) (*SearchResult, error)
+	// PutBookmark stores b unless b.Owner has bookmarked b.User already,
+	// and returns the stored bookmark; created says which happened.
+	PutBookmark(ctx context.Context, b *Bookmark) (stored *Bookmark, created bool, err error)
+	// DeleteBookmark removes the owner's bookmark with the id; ErrNotFound
+	// when the owner has none with that id.
+	DeleteBookmark(ctx context.Context, ownerID, id string) error
+	// Tags lists the tags whose key contains q.Text, by EntryCount
+	// descending, then by name and key.
+	Tags(ctx context.Context, q *TagQuery) ([]Tag, error)
 
 	CreateSession(ctx context.Context, s *Session) error
 	// SessionByTokenHash returns the session, expired or not.

@@ -1,6 +1,7 @@
 package accountd
 
 import (
+	"context"
 	"crypto/sha256"
 	"fmt"
 	"strings"
@@ -46,4 +47,42 @@ func NewTag(now time.Time, name string) Tag {
 		ID: NewID(now), Name: strings.Join(strings.Fields(name), " "), Key: key, Color: TagColor(key),
 		Categories: SkillCategories(key), CreatedAt: now, UpdatedAt: now,
 	}
+}
+
+// Tag listing limits.
+const (
+	DefaultTagLimit = 20
+	MaxTagLimit     = 100
+)
+
+// TagQuery selects tags whose key contains Text, most used first.
+type TagQuery struct {
+	Text  string // a TagKey
+	Limit int
+}
+
+// ParseTagQuery reads a tag listing from query parameters, got by name.
+func ParseTagQuery(get func(name string) string) (*TagQuery, error) {
+	var v Validation
+	q := &TagQuery{Limit: intParam(&v, get, "limit", DefaultTagLimit, 1, MaxTagLimit)}
+	if s := get("search"); s != "" {
+		if !validText(s) || len([]rune(s)) > MaxTagLength {
+			v.Add("search", "must be at most %d characters, no control characters", MaxTagLength)
+		}
+		q.Text = TagKey(s)
+	}
+	if err := v.Err(); err != nil {
+		return nil, asParameterError(err)
+	}
+	return q, nil
+}
+
+// Tags lists tags by EntryCount, most used first, then by name.
+func (s *Service) Tags(ctx context.Context, q *TagQuery) ([]Tag, error) {
+	var tags []Tag
+	err := s.store.Read(ctx, func(tx Tx) (err error) {
+		tags, err = tx.Tags(ctx, q)
+		return err
+	})
+	return tags, err
 }

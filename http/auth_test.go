@@ -13,45 +13,46 @@ import (
 )
 
 func TestRegisterVerifyLoginLogout(t *testing.T) {
-	e := newEnv(t)
-	reg := e.register("Alice.Bob@Example.COM", "Alice", "Bob")
-	if len(reg.Token) < 43 {
-		t.Fatalf("token %q is shorter than 256 bits", reg.Token)
-	}
-	if _, err := time.Parse(time.RFC3339, reg.ExpiresAt); err != nil {
-		t.Fatalf("expiresAt %q: %v", reg.ExpiresAt, err)
-	}
-	acc := reg.Account
-	if acc["email"] != "Alice.Bob@example.com" || acc["emailVerified"] != false || acc["emailVerifiedAt"] != nil {
-		t.Fatalf("fresh account: %s", mustJSON(acc))
-	}
+	eachStore(t, func(t *testing.T, e *env) {
+		reg := e.register("Alice.Bob@Example.COM", "Alice", "Bob")
+		if len(reg.Token) < 43 {
+			t.Fatalf("token %q is shorter than 256 bits", reg.Token)
+		}
+		if _, err := time.Parse(time.RFC3339, reg.ExpiresAt); err != nil {
+			t.Fatalf("expiresAt %q: %v", reg.ExpiresAt, err)
+		}
+		acc := reg.Account
+		if acc["email"] != "Alice.Bob@example.com" || acc["emailVerified"] != false || acc["emailVerifiedAt"] != nil {
+			t.Fatalf("fresh account: %s", mustJSON(acc))
+		}
 
-	code := e.mailedCode("alice.bob@example.com")
-	e.must(200, e.do("POST", "/v1/auth/email/verify", reg.Token, map[string]string{"code": code}))
-	got := e.account(reg.Token)
-	if got["emailVerified"] != true || got["emailVerifiedAt"] == nil {
-		t.Fatalf("after verify: emailVerified=%v emailVerifiedAt=%v", got["emailVerified"], got["emailVerifiedAt"])
-	}
-	// A code is single-use.
-	r := e.must(409, e.do("POST", "/v1/auth/email/verify", reg.Token, map[string]string{"code": code}))
-	if c, _ := r.errorData(t); c != "email_already_verified" {
-		t.Fatalf("code %q", c)
-	}
+		code := e.mailedCode("alice.bob@example.com")
+		e.must(200, e.do("POST", "/v1/auth/email/verify", reg.Token, map[string]string{"code": code}))
+		got := e.account(reg.Token)
+		if got["emailVerified"] != true || got["emailVerifiedAt"] == nil {
+			t.Fatalf("after verify: emailVerified=%v emailVerifiedAt=%v", got["emailVerified"], got["emailVerifiedAt"])
+		}
+		// A code is single-use.
+		r := e.must(409, e.do("POST", "/v1/auth/email/verify", reg.Token, map[string]string{"code": code}))
+		if c, _ := r.errorData(t); c != "email_already_verified" {
+			t.Fatalf("code %q", c)
+		}
 
-	// Log in with a differently cased address: the same account.
-	var login authData
-	e.must(200, e.do("POST", "/v1/auth/login", "", map[string]string{"email": "ALICE.BOB@example.com", "password": password})).data(t, &login)
-	if login.Account["_id"] != acc["_id"] || login.Token == reg.Token {
-		t.Fatalf("login gave %v / same token", login.Account["_id"])
-	}
-	if !reflect.DeepEqual(keys(login.Account), keys(acc)) {
-		t.Fatalf("login and register documents differ in fields")
-	}
+		// Log in with a differently cased address: the same account.
+		var login authData
+		e.must(200, e.do("POST", "/v1/auth/login", "", map[string]string{"email": "ALICE.BOB@example.com", "password": password})).data(t, &login)
+		if login.Account["_id"] != acc["_id"] || login.Token == reg.Token {
+			t.Fatalf("login gave %v / same token", login.Account["_id"])
+		}
+		if !reflect.DeepEqual(keys(login.Account), keys(acc)) {
+			t.Fatalf("login and register documents differ in fields")
+		}
 
-	// Logout ends the presented token only.
-	e.must(200, e.do("POST", "/v1/account/logout", login.Token, nil))
-	e.must(401, e.do("GET", "/v1/account", login.Token, nil))
-	e.must(200, e.do("GET", "/v1/account", reg.Token, nil))
+		// Logout ends the presented token only.
+		e.must(200, e.do("POST", "/v1/account/logout", login.Token, nil))
+		e.must(401, e.do("GET", "/v1/account", login.Token, nil))
+		e.must(200, e.do("GET", "/v1/account", reg.Token, nil))
+	})
 }
 
 func keys(m map[string]any) []string {
@@ -77,53 +78,54 @@ func TestAccountDocumentMatchesSeed(t *testing.T) {
 	if err := json.Unmarshal(b, &seed); err != nil {
 		t.Fatal(err)
 	}
-	e := newEnv(t)
-	reg := e.register("jukne@example.com", "Jukne", "")
-	// Fresh and unverified: the shape holds but for the not-yet timestamp.
-	fresh := e.account(reg.Token)
-	compareShape(t, "data", seed.Data, fresh, map[string]bool{"data.emailVerifiedAt": true})
-	e.must(200, e.do("POST", "/v1/auth/email/verify", reg.Token, map[string]string{"code": e.mailedCode("jukne@example.com")}))
-	r := e.must(200, e.do("GET", "/v1/account", reg.Token, nil))
-	if r.Env.Message != seed.Message {
-		t.Errorf("message %q, seed says %q", r.Env.Message, seed.Message)
-	}
-	var doc map[string]any
-	r.data(t, &doc)
-	compareShape(t, "data", seed.Data, doc, nil)
+	eachStore(t, func(t *testing.T, e *env) {
+		reg := e.register("jukne@example.com", "Jukne", "")
+		// Fresh and unverified: the shape holds but for the not-yet timestamp.
+		fresh := e.account(reg.Token)
+		compareShape(t, "data", seed.Data, fresh, map[string]bool{"data.emailVerifiedAt": true})
+		e.must(200, e.do("POST", "/v1/auth/email/verify", reg.Token, map[string]string{"code": e.mailedCode("jukne@example.com")}))
+		r := e.must(200, e.do("GET", "/v1/account", reg.Token, nil))
+		if r.Env.Message != seed.Message {
+			t.Errorf("message %q, seed says %q", r.Env.Message, seed.Message)
+		}
+		var doc map[string]any
+		r.data(t, &doc)
+		compareShape(t, "data", seed.Data, doc, nil)
 
-	// The values a registration promises.
-	want := map[string]any{"role": "user", "type": "recipient", "kycStatus": "pending", "accountType": "email",
-		"profileCompleteness": 0.0, "score": 0.0, "isPrivate": false, "kyc": false}
-	for k, v := range want {
-		if doc[k] != v {
-			t.Errorf("%s = %v, want %v", k, doc[k], v)
+		// The values a registration promises.
+		want := map[string]any{"role": "user", "type": "recipient", "kycStatus": "pending", "accountType": "email",
+			"profileCompleteness": 0.0, "score": 0.0, "isPrivate": false, "kyc": false}
+		for k, v := range want {
+			if doc[k] != v {
+				t.Errorf("%s = %v, want %v", k, doc[k], v)
+			}
 		}
-	}
-	if tf := mustJSON(doc["twoFa"]); tf != `{"securityQuestion":"undefined","status":false,"type":"undefined"}` {
-		t.Errorf("twoFa %s", tf)
-	}
-	if !strings.HasPrefix(doc["userName"].(string), "jukne-") || len(doc["userName"].(string)) != len("jukne-")+4 {
-		t.Errorf("userName %q", doc["userName"])
-	}
-	if len(doc["referralCode"].(string)) != 4 {
-		t.Errorf("referralCode %q", doc["referralCode"])
-	}
-	var achievements []string
-	for _, a := range doc["achievements"].([]any) {
-		a := a.(map[string]any)
-		achievements = append(achievements, fmt.Sprintf("%s %s/%s", a["type"], a["value"], a["total"]))
-		if a["owner"] != doc["_id"] {
-			t.Errorf("achievement owner %v", a["owner"])
+		if tf := mustJSON(doc["twoFa"]); tf != `{"securityQuestion":"undefined","status":false,"type":"undefined"}` {
+			t.Errorf("twoFa %s", tf)
 		}
-	}
-	if got := strings.Join(achievements, ", "); got != "five-star 0/20, referral 0/10, review 0/60, squad 0/10" {
-		t.Errorf("achievements: %s", got)
-	}
-	for _, ts := range []string{doc["createdAt"].(string), doc["loggedInAt"].(string), doc["emailVerifiedAt"].(string)} {
-		if _, err := time.Parse("2006-01-02T15:04:05.000Z", ts); err != nil {
-			t.Errorf("timestamp %q is not RFC 3339 UTC with milliseconds", ts)
+		if !strings.HasPrefix(doc["userName"].(string), "jukne-") || len(doc["userName"].(string)) != len("jukne-")+4 {
+			t.Errorf("userName %q", doc["userName"])
 		}
-	}
+		if len(doc["referralCode"].(string)) != 4 {
+			t.Errorf("referralCode %q", doc["referralCode"])
+		}
+		var achievements []string
+		for _, a := range doc["achievements"].([]any) {
+			a := a.(map[string]any)
+			achievements = append(achievements, fmt.Sprintf("%s %s/%s", a["type"], a["value"], a["total"]))
+			if a["owner"] != doc["_id"] {
+				t.Errorf("achievement owner %v", a["owner"])
+			}
+		}
+		if got := strings.Join(achievements, ", "); got != "five-star 0/20, referral 0/10, review 0/60, squad 0/10" {
+			t.Errorf("achievements: %s", got)
+		}
+		for _, ts := range []string{doc["createdAt"].(string), doc["loggedInAt"].(string), doc["emailVerifiedAt"].(string)} {
+			if _, err := time.Parse("2006-01-02T15:04:05.000Z", ts); err != nil {
+				t.Errorf("timestamp %q is not RFC 3339 UTC with milliseconds", ts)
+			}
+		}
+	})
 }
 
 // compareShape fails where got lacks a field of want, has one want lacks,
@@ -166,69 +168,72 @@ func compareShape(t *testing.T, path string, want, got any, skip map[string]bool
 }
 
 func TestReferralCodeCountsOnTheReferrer(t *testing.T) {
-	e := newEnv(t)
-	alice := e.register("alice@example.com", "Alice", "Bob")
-	code := alice.Account["referralCode"].(string)
-	e.must(201, e.do("POST", "/v1/auth/register", "", map[string]string{
-		"email": "carol@example.com", "password": password, "firstName": "Carol", "referralCode": code}))
-	for _, a := range e.account(alice.Token)["achievements"].([]any) {
-		if a := a.(map[string]any); a["type"] == "referral" && a["value"] != "1" {
-			t.Fatalf("referral value %v, want \"1\"", a["value"])
+	eachStore(t, func(t *testing.T, e *env) {
+		alice := e.register("alice@example.com", "Alice", "Bob")
+		code := alice.Account["referralCode"].(string)
+		e.must(201, e.do("POST", "/v1/auth/register", "", map[string]string{
+			"email": "carol@example.com", "password": password, "firstName": "Carol", "referralCode": code}))
+		for _, a := range e.account(alice.Token)["achievements"].([]any) {
+			if a := a.(map[string]any); a["type"] == "referral" && a["value"] != "1" {
+				t.Fatalf("referral value %v, want \"1\"", a["value"])
+			}
 		}
-	}
-	r := e.must(422, e.do("POST", "/v1/auth/register", "", map[string]string{
-		"email": "dave@example.com", "password": password, "firstName": "Dave", "referralCode": "nope"}))
-	if _, fields := r.errorData(t); !reflect.DeepEqual(fields, []string{"referralCode"}) {
-		t.Fatalf("fields %v", fields)
-	}
-	e.must(401, e.do("POST", "/v1/auth/login", "", map[string]string{"email": "dave@example.com", "password": password}))
+		r := e.must(422, e.do("POST", "/v1/auth/register", "", map[string]string{
+			"email": "dave@example.com", "password": password, "firstName": "Dave", "referralCode": "nope"}))
+		if _, fields := r.errorData(t); !reflect.DeepEqual(fields, []string{"referralCode"}) {
+			t.Fatalf("fields %v", fields)
+		}
+		e.must(401, e.do("POST", "/v1/auth/login", "", map[string]string{"email": "dave@example.com", "password": password}))
+	})
 }
 
 func TestLoginDoesNotTellWhichEmailsExist(t *testing.T) {
-	e := newEnv(t)
-	e.register("known@example.com", "Known", "Person")
-	wrong := e.must(401, e.do("POST", "/v1/auth/login", "", map[string]string{"email": "known@example.com", "password": "wrong password"}))
-	unknown := e.must(401, e.do("POST", "/v1/auth/login", "", map[string]string{"email": "nobody@example.com", "password": "wrong password"}))
-	if wrong.Env.Message != unknown.Env.Message || string(wrong.Env.Data) != string(unknown.Env.Data) {
-		t.Fatalf("answers differ: %q %s / %q %s", wrong.Env.Message, wrong.Env.Data, unknown.Env.Message, unknown.Env.Data)
-	}
-	a := e.must(202, e.do("POST", "/v1/auth/password/forgot", "", map[string]string{"email": "known@example.com"}))
-	b := e.must(202, e.do("POST", "/v1/auth/password/forgot", "", map[string]string{"email": "nobody@example.com"}))
-	if a.Env.Message != b.Env.Message || string(a.Env.Data) != string(b.Env.Data) {
-		t.Fatalf("forgot answers differ")
-	}
-	e.mailedCode("known@example.com")
-	time.Sleep(200 * time.Millisecond)
-	if n := e.smtp.Count("nobody@example.com"); n != 0 {
-		t.Fatalf("%d mails to an unknown address", n)
-	}
+	eachStore(t, func(t *testing.T, e *env) {
+		e.register("known@example.com", "Known", "Person")
+		wrong := e.must(401, e.do("POST", "/v1/auth/login", "", map[string]string{"email": "known@example.com", "password": "wrong password"}))
+		unknown := e.must(401, e.do("POST", "/v1/auth/login", "", map[string]string{"email": "nobody@example.com", "password": "wrong password"}))
+		if wrong.Env.Message != unknown.Env.Message || string(wrong.Env.Data) != string(unknown.Env.Data) {
+			t.Fatalf("answers differ: %q %s / %q %s", wrong.Env.Message, wrong.Env.Data, unknown.Env.Message, unknown.Env.Data)
+		}
+		a := e.must(202, e.do("POST", "/v1/auth/password/forgot", "", map[string]string{"email": "known@example.com"}))
+		b := e.must(202, e.do("POST", "/v1/auth/password/forgot", "", map[string]string{"email": "nobody@example.com"}))
+		if a.Env.Message != b.Env.Message || string(a.Env.Data) != string(b.Env.Data) {
+			t.Fatalf("forgot answers differ")
+		}
+		e.mailedCode("known@example.com")
+		time.Sleep(200 * time.Millisecond)
+		if n := e.smtp.Count("nobody@example.com"); n != 0 {
+			t.Fatalf("%d mails to an unknown address", n)
+		}
+	})
 }
 
 func TestPasswordResetEndsEverySession(t *testing.T) {
-	e := newEnv(t)
-	reg := e.register("reset@example.com", "Re", "Set")
-	e.mailedCode("reset@example.com") // the verification mail
-	e.must(202, e.do("POST", "/v1/auth/password/forgot", "", map[string]string{"email": "reset@example.com"}))
-	code := e.mailedCode("reset@example.com")
-	newPassword := "a brand new passphrase"
+	eachStore(t, func(t *testing.T, e *env) {
+		reg := e.register("reset@example.com", "Re", "Set")
+		e.mailedCode("reset@example.com") // the verification mail
+		e.must(202, e.do("POST", "/v1/auth/password/forgot", "", map[string]string{"email": "reset@example.com"}))
+		code := e.mailedCode("reset@example.com")
+		newPassword := "a brand new passphrase"
 
-	bad := fmt.Sprintf("%06d", (atoi(code)+1)%1_000_000)
-	r := e.must(422, e.do("POST", "/v1/auth/password/reset", "", map[string]string{"email": "reset@example.com", "code": bad, "newPassword": newPassword}))
-	if c, f := r.errorData(t); c != "invalid_code" || !reflect.DeepEqual(f, []string{"code"}) {
-		t.Fatalf("wrong code: %s %v", c, f)
-	}
-	e.must(200, e.do("POST", "/v1/auth/password/reset", "", map[string]string{"email": "reset@example.com", "code": code, "newPassword": newPassword}))
-	e.must(401, e.do("GET", "/v1/account", reg.Token, nil))
-	e.must(422, e.do("POST", "/v1/auth/password/reset", "", map[string]string{"email": "reset@example.com", "code": code, "newPassword": "yet another passphrase"}))
-	e.must(401, e.do("POST", "/v1/auth/login", "", map[string]string{"email": "reset@example.com", "password": password}))
-	var login authData
-	e.must(200, e.do("POST", "/v1/auth/login", "", map[string]string{"email": "reset@example.com", "password": newPassword})).data(t, &login)
-	if login.Account["emailVerified"] != true {
-		t.Fatalf("a reset by mailed code should verify the address")
-	}
-	if m := e.smtp.WaitFor(t, "reset@example.com", 5*time.Second); !strings.Contains(m.Subject, "password was changed") {
-		t.Fatalf("expected a password-changed notice, got %q", m.Subject)
-	}
+		bad := fmt.Sprintf("%06d", (atoi(code)+1)%1_000_000)
+		r := e.must(422, e.do("POST", "/v1/auth/password/reset", "", map[string]string{"email": "reset@example.com", "code": bad, "newPassword": newPassword}))
+		if c, f := r.errorData(t); c != "invalid_code" || !reflect.DeepEqual(f, []string{"code"}) {
+			t.Fatalf("wrong code: %s %v", c, f)
+		}
+		e.must(200, e.do("POST", "/v1/auth/password/reset", "", map[string]string{"email": "reset@example.com", "code": code, "newPassword": newPassword}))
+		e.must(401, e.do("GET", "/v1/account", reg.Token, nil))
+		e.must(422, e.do("POST", "/v1/auth/password/reset", "", map[string]string{"email": "reset@example.com", "code": code, "newPassword": "yet another passphrase"}))
+		e.must(401, e.do("POST", "/v1/auth/login", "", map[string]string{"email": "reset@example.com", "password": password}))
+		var login authData
+		e.must(200, e.do("POST", "/v1/auth/login", "", map[string]string{"email": "reset@example.com", "password": newPassword})).data(t, &login)
+		if login.Account["emailVerified"] != true {
+			t.Fatalf("a reset by mailed code should verify the address")
+		}
+		if m := e.smtp.WaitFor(t, "reset@example.com", 5*time.Second); !strings.Contains(m.Subject, "password was changed") {
+			t.Fatalf("expected a password-changed notice, got %q", m.Subject)
+		}
+	})
 }
 
 func atoi(s string) int {
@@ -238,157 +243,163 @@ func atoi(s string) int {
 }
 
 func TestCodeDiesAfterFiveWrongGuesses(t *testing.T) {
-	e := newEnv(t)
-	reg := e.register("guess@example.com", "Guess", "Er")
-	code := e.mailedCode("guess@example.com")
-	bad := fmt.Sprintf("%06d", (atoi(code)+1)%1_000_000)
-	for range 5 {
-		e.must(422, e.do("POST", "/v1/auth/email/verify", reg.Token, map[string]string{"code": bad}))
-	}
-	e.must(422, e.do("POST", "/v1/auth/email/verify", reg.Token, map[string]string{"code": code}))
-	if e.account(reg.Token)["emailVerified"] != false {
-		t.Fatal("a dead code verified the address")
-	}
-	e.must(200, e.do("POST", "/v1/auth/email/resend", reg.Token, nil))
-	e.must(200, e.do("POST", "/v1/auth/email/verify", reg.Token, map[string]string{"code": e.mailedCode("guess@example.com")}))
+	eachStore(t, func(t *testing.T, e *env) {
+		reg := e.register("guess@example.com", "Guess", "Er")
+		code := e.mailedCode("guess@example.com")
+		bad := fmt.Sprintf("%06d", (atoi(code)+1)%1_000_000)
+		for range 5 {
+			e.must(422, e.do("POST", "/v1/auth/email/verify", reg.Token, map[string]string{"code": bad}))
+		}
+		e.must(422, e.do("POST", "/v1/auth/email/verify", reg.Token, map[string]string{"code": code}))
+		if e.account(reg.Token)["emailVerified"] != false {
+			t.Fatal("a dead code verified the address")
+		}
+		e.must(200, e.do("POST", "/v1/auth/email/resend", reg.Token, nil))
+		e.must(200, e.do("POST", "/v1/auth/email/verify", reg.Token, map[string]string{"code": e.mailedCode("guess@example.com")}))
+	})
 }
 
 func TestChangePasswordAndSessions(t *testing.T) {
-	e := newEnv(t)
-	first := e.register("sess@example.com", "Ses", "Sion")
-	var second authData
-	e.must(200, e.do("POST", "/v1/auth/login", "", map[string]string{"email": "sess@example.com", "password": password})).data(t, &second)
+	eachStore(t, func(t *testing.T, e *env) {
+		first := e.register("sess@example.com", "Ses", "Sion")
+		var second authData
+		e.must(200, e.do("POST", "/v1/auth/login", "", map[string]string{"email": "sess@example.com", "password": password})).data(t, &second)
 
-	var list []map[string]any
-	e.must(200, e.do("GET", "/v1/account/sessions", second.Token, nil)).data(t, &list)
-	if len(list) != 2 {
-		t.Fatalf("%d sessions, want 2", len(list))
-	}
-	current := 0
-	for _, s := range list {
-		if s["current"] == true {
-			current++
+		var list []map[string]any
+		e.must(200, e.do("GET", "/v1/account/sessions", second.Token, nil)).data(t, &list)
+		if len(list) != 2 {
+			t.Fatalf("%d sessions, want 2", len(list))
 		}
-		for _, k := range []string{"_id", "createdAt", "lastSeenAt", "userAgent", "ip"} {
-			if _, ok := s[k]; !ok {
-				t.Errorf("session lacks %s", k)
+		current := 0
+		for _, s := range list {
+			if s["current"] == true {
+				current++
+			}
+			for _, k := range []string{"_id", "createdAt", "lastSeenAt", "userAgent", "ip"} {
+				if _, ok := s[k]; !ok {
+					t.Errorf("session lacks %s", k)
+				}
 			}
 		}
-	}
-	if current != 1 {
-		t.Fatalf("%d sessions marked current", current)
-	}
-
-	r := e.must(401, e.do("PUT", "/v1/account/password/change", second.Token, map[string]string{"oldPassword": "not my password", "newPassword": "something fresh here"}))
-	if _, f := r.errorData(t); !reflect.DeepEqual(f, []string{"oldPassword"}) {
-		t.Fatalf("fields %v", f)
-	}
-	e.must(200, e.do("GET", "/v1/account", first.Token, nil))
-	r = e.must(202, e.do("PUT", "/v1/account/password/change", second.Token, map[string]string{"oldPassword": password, "newPassword": "something fresh here"}))
-	if r.Env.Message != "Password successfully changed" || string(r.Env.Data) != "{}" {
-		t.Fatalf("seed shape: %q %s", r.Env.Message, r.Env.Data)
-	}
-	e.must(401, e.do("GET", "/v1/account", first.Token, nil))
-	e.must(200, e.do("GET", "/v1/account", second.Token, nil))
-
-	// End a session by id; someone else's id is not found.
-	var third authData
-	e.must(200, e.do("POST", "/v1/auth/login", "", map[string]string{"email": "sess@example.com", "password": "something fresh here"})).data(t, &third)
-	e.must(200, e.do("GET", "/v1/account/sessions", third.Token, nil)).data(t, &list)
-	other := e.register("other@example.com", "Other", "One")
-	for _, s := range list {
-		if s["current"] == true {
-			e.must(404, e.do("DELETE", "/v1/account/sessions/"+s["_id"].(string), other.Token, nil))
-			e.must(200, e.do("DELETE", "/v1/account/sessions/"+s["_id"].(string), second.Token, nil))
+		if current != 1 {
+			t.Fatalf("%d sessions marked current", current)
 		}
-	}
-	e.must(401, e.do("GET", "/v1/account", third.Token, nil))
-	e.must(404, e.do("DELETE", "/v1/account/sessions/ffffffffffffffffffffffff", second.Token, nil))
+
+		r := e.must(401, e.do("PUT", "/v1/account/password/change", second.Token, map[string]string{"oldPassword": "not my password", "newPassword": "something fresh here"}))
+		if _, f := r.errorData(t); !reflect.DeepEqual(f, []string{"oldPassword"}) {
+			t.Fatalf("fields %v", f)
+		}
+		e.must(200, e.do("GET", "/v1/account", first.Token, nil))
+		r = e.must(202, e.do("PUT", "/v1/account/password/change", second.Token, map[string]string{"oldPassword": password, "newPassword": "something fresh here"}))
+		if r.Env.Message != "Password successfully changed" || string(r.Env.Data) != "{}" {
+			t.Fatalf("seed shape: %q %s", r.Env.Message, r.Env.Data)
+		}
+		e.must(401, e.do("GET", "/v1/account", first.Token, nil))
+		e.must(200, e.do("GET", "/v1/account", second.Token, nil))
+
+		// End a session by id; someone else's id is not found.
+		var third authData
+		e.must(200, e.do("POST", "/v1/auth/login", "", map[string]string{"email": "sess@example.com", "password": "something fresh here"})).data(t, &third)
+		e.must(200, e.do("GET", "/v1/account/sessions", third.Token, nil)).data(t, &list)
+		other := e.register("other@example.com", "Other", "One")
+		for _, s := range list {
+			if s["current"] == true {
+				e.must(404, e.do("DELETE", "/v1/account/sessions/"+s["_id"].(string), other.Token, nil))
+				e.must(200, e.do("DELETE", "/v1/account/sessions/"+s["_id"].(string), second.Token, nil))
+			}
+		}
+		e.must(401, e.do("GET", "/v1/account", third.Token, nil))
+		e.must(404, e.do("DELETE", "/v1/account/sessions/ffffffffffffffffffffffff", second.Token, nil))
+	})
 }
 
 func TestExpiredTokenIsRefused(t *testing.T) {
-	e := newEnv(t)
-	reg := e.register("late@example.com", "La", "Te")
-	e.svc.Now = func() time.Time { return time.Now().Add(31 * 24 * time.Hour) }
-	r := e.must(401, e.do("GET", "/v1/account", reg.Token, nil))
-	if c, _ := r.errorData(t); c != "token_invalid" {
-		t.Fatalf("code %q", c)
-	}
+	eachStore(t, func(t *testing.T, e *env) {
+		reg := e.register("late@example.com", "La", "Te")
+		e.svc.Now = func() time.Time { return time.Now().Add(31 * 24 * time.Hour) }
+		r := e.must(401, e.do("GET", "/v1/account", reg.Token, nil))
+		if c, _ := r.errorData(t); c != "token_invalid" {
+			t.Fatalf("code %q", c)
+		}
+	})
 }
 
 func TestRateLimits(t *testing.T) {
-	e := newEnv(t, func(c *accountdConfig) { c.AccountLimit = rate(3, time.Minute) })
-	e.register("limit@example.com", "Lim", "It")
-	for range 3 {
-		e.must(401, e.do("POST", "/v1/auth/login", "", map[string]string{"email": "limit@example.com", "password": "wrong password"}))
-	}
-	r := e.must(429, e.do("POST", "/v1/auth/login", "", map[string]string{"email": "limit@example.com", "password": password}))
-	if ra := r.Header.Get("Retry-After"); ra == "" || atoi(ra) < 1 || atoi(ra) > 60 {
-		t.Fatalf("Retry-After %q", ra)
-	}
-	if c, _ := r.errorData(t); c != "rate_limited" {
-		t.Fatalf("code %q", c)
-	}
-	// Another address is counted on its own.
-	e.must(401, e.do("POST", "/v1/auth/login", "", map[string]string{"email": "else@example.com", "password": "wrong password"}))
+	eachStore(t, func(t *testing.T, e *env) {
+		e.register("limit@example.com", "Lim", "It")
+		for range 3 {
+			e.must(401, e.do("POST", "/v1/auth/login", "", map[string]string{"email": "limit@example.com", "password": "wrong password"}))
+		}
+		r := e.must(429, e.do("POST", "/v1/auth/login", "", map[string]string{"email": "limit@example.com", "password": password}))
+		if ra := r.Header.Get("Retry-After"); ra == "" || atoi(ra) < 1 || atoi(ra) > 60 {
+			t.Fatalf("Retry-After %q", ra)
+		}
+		if c, _ := r.errorData(t); c != "rate_limited" {
+			t.Fatalf("code %q", c)
+		}
+		// Another address is counted on its own.
+		e.must(401, e.do("POST", "/v1/auth/login", "", map[string]string{"email": "else@example.com", "password": "wrong password"}))
 
-	ip := newEnv(t, func(c *accountdConfig) { c.IPLimit = rate(2, time.Minute) })
-	for i := range 2 {
-		ip.must(202, ip.do("POST", "/v1/auth/password/forgot", "", map[string]string{"email": fmt.Sprintf("x%d@example.com", i)}))
-	}
-	ip.must(429, ip.do("POST", "/v1/auth/password/forgot", "", map[string]string{"email": "x9@example.com"}))
+		ip := newEnvOn(t, e.kind, func(c *accountdConfig) { c.IPLimit = rate(2, time.Minute) })
+		for i := range 2 {
+			ip.must(202, ip.do("POST", "/v1/auth/password/forgot", "", map[string]string{"email": fmt.Sprintf("x%d@example.com", i)}))
+		}
+		ip.must(429, ip.do("POST", "/v1/auth/password/forgot", "", map[string]string{"email": "x9@example.com"}))
+	}, func(c *accountdConfig) { c.AccountLimit = rate(3, time.Minute) })
 }
 
 func TestConcurrentRegistrationsAndLogins(t *testing.T) {
-	e := newEnv(t)
-	const n = 50
-	var wg sync.WaitGroup
-	errs := make(chan string, 2*n)
-	ids := make([]string, n)
-	for i := range n {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			email := fmt.Sprintf("user%d@example.com", i)
-			r := e.do("POST", "/v1/auth/register", "", map[string]string{"email": email, "password": password, "firstName": "Same", "lastName": "Name"})
-			if r.Status != 201 {
-				errs <- fmt.Sprintf("register %d: %d %s", i, r.Status, r.Env.Message)
-				return
-			}
-			var a authData
-			r = e.do("POST", "/v1/auth/login", "", map[string]string{"email": email, "password": password})
-			if r.Status != 200 {
-				errs <- fmt.Sprintf("login %d: %d %s", i, r.Status, r.Env.Message)
-				return
-			}
-			r.data(t, &a)
-			ids[i] = a.Account["userName"].(string)
-		}()
-	}
-	wg.Wait()
-	close(errs)
-	for err := range errs {
-		t.Error(err)
-	}
-	seen := map[string]bool{}
-	for _, name := range ids {
-		if seen[name] {
-			t.Errorf("user name %q given twice", name)
+	eachStore(t, func(t *testing.T, e *env) {
+		const n = 50
+		var wg sync.WaitGroup
+		errs := make(chan string, 2*n)
+		ids := make([]string, n)
+		for i := range n {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				email := fmt.Sprintf("user%d@example.com", i)
+				r := e.do("POST", "/v1/auth/register", "", map[string]string{"email": email, "password": password, "firstName": "Same", "lastName": "Name"})
+				if r.Status != 201 {
+					errs <- fmt.Sprintf("register %d: %d %s", i, r.Status, r.Env.Message)
+					return
+				}
+				var a authData
+				r = e.do("POST", "/v1/auth/login", "", map[string]string{"email": email, "password": password})
+				if r.Status != 200 {
+					errs <- fmt.Sprintf("login %d: %d %s", i, r.Status, r.Env.Message)
+					return
+				}
+				r.data(t, &a)
+				ids[i] = a.Account["userName"].(string)
+			}()
 		}
-		seen[name] = true
-	}
+		wg.Wait()
+		close(errs)
+		for err := range errs {
+			t.Error(err)
+		}
+		seen := map[string]bool{}
+		for _, name := range ids {
+			if seen[name] {
+				t.Errorf("user name %q given twice", name)
+			}
+			seen[name] = true
+		}
+	})
 }
 
 func TestMailQueuedWhileSMTPIsDownIsDeliveredOnce(t *testing.T) {
-	e := newEnv(t)
-	e.smtp.Stop()
-	reg := e.register("patient@example.com", "Pa", "Tient")
-	time.Sleep(500 * time.Millisecond) // the relay tries and fails meanwhile
-	e.smtp.Restart()
-	code := e.mailedCode("patient@example.com")
-	e.must(200, e.do("POST", "/v1/auth/email/verify", reg.Token, map[string]string{"code": code}))
-	time.Sleep(3 * time.Second)
-	if n := e.smtp.Count("patient@example.com"); n != 1 {
-		t.Fatalf("%d copies delivered, want 1", n)
-	}
+	eachStore(t, func(t *testing.T, e *env) {
+		e.smtp.Stop()
+		reg := e.register("patient@example.com", "Pa", "Tient")
+		time.Sleep(500 * time.Millisecond) // the relay tries and fails meanwhile
+		e.smtp.Restart()
+		code := e.mailedCode("patient@example.com")
+		e.must(200, e.do("POST", "/v1/auth/email/verify", reg.Token, map[string]string{"code": code}))
+		time.Sleep(3 * time.Second)
+		if n := e.smtp.Count("patient@example.com"); n != 1 {
+			t.Fatalf("%d copies delivered, want 1", n)
+		}
+	})
 }

@@ -4,11 +4,14 @@ import (
 	"bytes"
 	"context"
 	"crypto/rand"
+	"encoding/hex"
 	"encoding/json"
 	"io"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
+	"os"
 	"path/filepath"
 	"regexp"
 	"strings"
@@ -19,32 +22,77 @@ import (
 	accounthttp "accountd/http"
 	"accountd/mail"
 	"accountd/mail/mailtest"
+	"accountd/postgres"
 	"accountd/sqlite"
+
+	"github.com/jackc/pgx/v5"
 )
 
-// env is one service under test: a real SQLite file, a real SMTP server and
-// the real handler behind a loopback listener.
+// env is one service under test: a real store (a SQLite file or a
+// PostgreSQL database of its own), a real SMTP server and the real handler
+// behind a loopback listener.
 type env struct {
 	t     testing.TB
+	kind  storeKind
 	url   string
 	svc   *accountd.Service
-	store *sqlite.DB
+	store accountd.Store
 	smtp  *mailtest.Server
 }
+
+// storeKind names a store an env can run on.
+type storeKind string
+
+const (
+	sqliteStore   storeKind = "sqlite"
+	postgresStore storeKind = "postgres"
+)
 
 // cheapHash keeps the tests fast; the cost parameters are tested elsewhere.
 var cheapHash = accountd.HashParams{MemoryKiB: 64, Iterations: 1, Parallelism: 1}
 
+// eachStore runs fn in the subtests sqlite and postgres, each with an env
+// of its own on that store.
+func eachStore(t *testing.T, fn func(t *testing.T, e *env), tune ...func(*accountd.Config)) {
+	t.Helper()
+	for _, kind := range []storeKind{sqliteStore, postgresStore} {
+		t.Run(string(kind), func(t *testing.T) { fn(t, newEnvOn(t, kind, tune...)) })
+	}
+}
+
+// newEnv is newEnvOn on SQLite.
 func newEnv(t testing.TB, tune ...func(*accountd.Config)) *env {
 	t.Helper()
+	return newEnvOn(t, sqliteStore, tune...)
+}
+
+func newEnvOn(t testing.TB, kind storeKind, tune ...func(*accountd.Config)) *env {
+	t.Helper()
 	ctx := context.Background()
-	store, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "accountd.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { store.Close() })
-	if _, err := store.Migrate(ctx); err != nil {
-		t.Fatal(err)
+	var store accountd.Store
+	switch kind {
+	case sqliteStore:
+		db, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "accountd.db"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { db.Close() })
+		if _, err := db.Migrate(ctx); err != nil {
+			t.Fatal(err)
+		}
+		store = db
+	case postgresStore:
+		db, err := postgres.Open(ctx, freshPostgres(t))
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { db.Close() })
+		if _, err := db.Migrate(ctx); err != nil {
+			t.Fatal(err)
+		}
+		store = db
+	default:
+		t.Fatalf("unknown store %q", kind)
 	}
 	smtp := mailtest.Start(t)
 	sender, err := mail.NewSMTP(smtp.URL(), "accountd <no-reply@example.com>", nil)
@@ -73,7 +121,61 @@ func newEnv(t testing.TB, tune ...func(*accountd.Config)) *env {
 	t.Cleanup(func() { stop(); <-done })
 	srv := httptest.NewServer(accounthttp.NewServer(svc, store, log))
 	t.Cleanup(srv.Close)
-	return &env{t: t, url: srv.URL, svc: svc, store: store, smtp: smtp}
+	return &env{t: t, kind: kind, url: srv.URL, svc: svc, store: store, smtp: smtp}
+}
+
+// postgresServer is the server the postgres variants create their databases
+// on: a postgres:// URL whose user may create databases.
+func postgresServer() string {
+	if u := os.Getenv("ACCOUNTD_TEST_POSTGRES"); u != "" {
+		return u
+	}
+	return "postgres://postgres@127.0.0.1:5432/postgres?sslmode=disable"
+}
+
+// freshPostgres creates an empty database for t, drops it when t ends and
+// returns its URL. With no server to reach it skips t, except under CI,
+// where the postgres variants must run.
+func freshPostgres(t testing.TB) string {
+	t.Helper()
+	server := postgresServer()
+	u, err := url.Parse(server)
+	if err != nil || (u.Scheme != "postgres" && u.Scheme != "postgresql") {
+		t.Fatalf("ACCOUNTD_TEST_POSTGRES must be a postgres:// URL: %v", err)
+	}
+	connect := func() (*pgx.Conn, error) {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		return pgx.Connect(ctx, server)
+	}
+	admin, err := connect()
+	if err != nil {
+		if os.Getenv("CI") != "" {
+			t.Fatalf("no PostgreSQL server at %s, and CI must run these tests: %v", u.Redacted(), err)
+		}
+		t.Skipf("no PostgreSQL server at %s (set ACCOUNTD_TEST_POSTGRES to another): %v", u.Redacted(), err)
+	}
+	defer admin.Close(context.Background())
+	suffix := make([]byte, 6)
+	rand.Read(suffix)
+	name := "accountd_http_" + hex.EncodeToString(suffix)
+	if _, err := admin.Exec(context.Background(), "CREATE DATABASE "+name); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		admin, err := connect()
+		if err != nil {
+			t.Errorf("drop test database %s: %v", name, err)
+			return
+		}
+		defer admin.Close(context.Background())
+		// FORCE (PostgreSQL 13 and later) ends connections a failed test left.
+		if _, err := admin.Exec(context.Background(), "DROP DATABASE IF EXISTS "+name+" WITH (FORCE)"); err != nil {
+			t.Errorf("drop test database %s: %v", name, err)
+		}
+	})
+	u.Path = "/" + name
+	return u.String()
 }
 
 // response is a decoded envelope.

@@ -64,6 +64,13 @@ func (s *Server) routes() {
 	s.mux.Handle("POST /v1/account/deactivate/2fa", s.private(s.deactivateTwoFA))
 	s.mux.Handle("POST /v1/account/2fa/email", s.private(s.sendTwoFAEmail))
 	s.mux.Handle("DELETE /v1/account/sessions/{id}", s.private(s.endSession))
+	s.mux.Handle("GET /v1/account/user", s.private(s.searchAccounts))
+	s.mux.Handle("POST /v1/account/bookmarks", s.private(s.addBookmark))
+	s.mux.Handle("GET /v1/account/bookmarks", s.private(s.listBookmarks))
+	s.mux.Handle("DELETE /v1/account/bookmarks/{id}", s.private(s.removeBookmark))
+	s.mux.Handle("GET /v1/tags", s.public(s.listTags))
+	s.mux.Handle("POST /v1/admin/accounts", s.private(s.createManagedAccount))
+	s.mux.Handle("PATCH /v1/admin/accounts/{id}", s.private(s.adminUpdateAccount))
 }
 
 // route dispatches to the mux, but answers unknown paths and methods with

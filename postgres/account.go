@@ -26,11 +26,12 @@ var accountFields = []string{
 	"account_type", "score", "twofa_type", "twofa_status", "twofa_security_question",
 	"logged_in_at", "created_at", "updated_at",
 	"twofa_pending", "twofa_pending_secret", "twofa_pending_attempts", "twofa_secret", "twofa_last_step", "twofa_recovery",
+	"owner_id",
 }
 
 // writtenFields are what accountArgs writes: accountFields, then what is
 // kept only for searching.
-var writtenFields = append(slices.Clone(accountFields), "profile_completeness")
+var writtenFields = append(slices.Clone(accountFields), "profile_completeness", "search_text")
 
 const (
 	achievementColumns = "id, owner, type, total, value, created_at, updated_at"
@@ -40,7 +41,7 @@ const (
 )
 
 var (
-	accountSelect = "SELECT id, " + strings.Join(accountFields, ", ") + " FROM accounts "
+	accountSelect = "SELECT " + accountColumns("") + " FROM accounts "
 
 	// A deleted account's user name is a placeholder (see erased), so the
 	// old name is free although the unique index covers every row.
@@ -65,6 +66,8 @@ var (
 		"DELETE FROM achievements WHERE owner = $1",
 		"DELETE FROM sessions WHERE account_id = $1",
 		"DELETE FROM codes WHERE account_id = $1",
+		"DELETE FROM bookmarks WHERE owner = $1",
+		"DELETE FROM bookmarks WHERE account_id = $1",
 	}
 	// Its unsent mail too: $1 is its email.
 	qAccountUnsentMail = "DELETE FROM outbox WHERE recipient = $1 AND sent_at IS NULL"
@@ -72,6 +75,12 @@ var (
 	qAchievementInsert = "INSERT INTO achievements (" + achievementColumns + ") VALUES ($1, $2, $3, $4, $5, $6, $7)"
 	qAchievementAdd    = "UPDATE achievements SET value = value + $1, updated_at = $2 WHERE owner = $3 AND type = $4"
 )
+
+// accountColumns is what scanAccount reads, each column name after prefix,
+// a table alias and its dot or "".
+func accountColumns(prefix string) string {
+	return prefix + "id, " + prefix + strings.Join(accountFields, ", "+prefix)
+}
 
 // params returns n numbered parameters starting at $first.
 func params(first, n int) string {
@@ -130,14 +139,21 @@ func accountArgs(a *accountd.Account) []any {
 		optMs(a.LoggedInAt), ms(a.CreatedAt), ms(a.UpdatedAt),
 		a.TwoFA.Pending, a.TwoFA.PendingSecret, a.TwoFA.PendingAttempts, a.TwoFA.Secret, a.TwoFA.LastStep,
 		hashesOrNull(a.TwoFA.RecoveryCodes),
-		a.Completeness(),
+		textOrNull(a.OwnerID),
+		a.Completeness(), a.SearchText(),
 	}
 }
 
 func scanAccount(row pgx.Row) (*accountd.Account, error) {
 	a := &accountd.Account{}
+	err := row.Scan(accountDest(a)...)
+	return a, err
+}
+
+// accountDest is where scanAccount puts each of the columns it reads.
+func accountDest(a *accountd.Account) []any {
 	p := &a.Profile
-	err := row.Scan(
+	return []any{
 		&a.ID,
 		&a.Email, &a.EmailKey, &a.EmailVerified, &a.EmailVerifiedAt, &a.PasswordHash,
 		&a.FirstName, &a.LastName, &a.Role, &a.Type,
@@ -150,8 +166,8 @@ func scanAccount(row pgx.Row) (*accountd.Account, error) {
 		&a.LoggedInAt, &a.CreatedAt, &a.UpdatedAt,
 		&a.TwoFA.Pending, &a.TwoFA.PendingSecret, &a.TwoFA.PendingAttempts, &a.TwoFA.Secret, &a.TwoFA.LastStep,
 		&a.TwoFA.RecoveryCodes,
-	)
-	return a, err
+		optText{&a.OwnerID},
+	}
 }
 
 func scanAchievements(rows pgx.Rows) ([]accountd.Achievement, error) {
@@ -265,7 +281,9 @@ func (t *tx) DeleteAccount(ctx context.Context, id string, at time.Time) error {
 		b.Queue(q, id)
 	}
 	b.Queue(qAccountUnsentMail, email)
-	b.Queue(qAccountErase, append(accountArgs(erased(id, at)), ms(at))...)
+	args := accountArgs(erased(id, at))
+	args[len(args)-1] = "" // search_text: not even the placeholders
+	b.Queue(qAccountErase, append(args, ms(at))...)
 	if err := t.tx.SendBatch(ctx, b).Close(); err != nil {
 		return wrap("delete account", err)
 	}

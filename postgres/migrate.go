@@ -5,6 +5,7 @@ import (
 	"embed"
 	"errors"
 	"fmt"
+	"strings"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
@@ -18,6 +19,17 @@ var migrationFiles embed.FS
 // migrations are the schema's steps: migrations[i] takes the schema from
 // version i to i+1. schema_migrations holds a row for each version applied.
 var migrations = migration.Load(migrationFiles)
+
+// goSteps are the parts of migrations that SQL alone cannot take, by
+// version. A step runs in its migration's transaction, where the line
+// goStepMarker stands in the migration's SQL: after the statements before
+// it and before those after it.
+var goSteps = map[int]func(context.Context, pgx.Tx) error{
+	2: backfillSearchText, // search text is folded in Go
+}
+
+// goStepMarker is the line of a migration where its Go step runs.
+const goStepMarker = "-- accountd: go step\n"
 
 // migrationLock is the key of the advisory lock that Migrate holds while it
 // reads and changes the schema: "accountd" in ASCII.
@@ -74,9 +86,7 @@ func (db *DB) migrate(ctx context.Context, version int) (applied bool, err error
 		if current >= version {
 			return nil
 		}
-		// With no arguments pgx sends the file as one simple query, which
-		// may hold several statements.
-		if _, err := tx.Exec(ctx, migrations[version-1]); err != nil {
+		if err := applyMigration(ctx, tx, version); err != nil {
 			return wrap(fmt.Sprintf("migration %d", version), err)
 		}
 		if _, err := tx.Exec(ctx, "INSERT INTO schema_migrations (version) VALUES ($1)", version); err != nil {
@@ -86,6 +96,29 @@ func (db *DB) migrate(ctx context.Context, version int) (applied bool, err error
 		return nil
 	})
 	return applied, err
+}
+
+// applyMigration runs migration version's SQL and its Go step, if it has
+// one, in tx.
+func applyMigration(ctx context.Context, tx pgx.Tx, version int) error {
+	before, after, marked := strings.Cut(migrations[version-1], goStepMarker)
+	step := goSteps[version]
+	if marked != (step != nil) {
+		return fmt.Errorf("the marker of a Go step and the step disagree: marker %v, step %v", marked, step != nil)
+	}
+	// With no arguments pgx sends SQL as one simple query, which may hold
+	// several statements.
+	if _, err := tx.Exec(ctx, before); err != nil {
+		return err
+	}
+	if step == nil {
+		return nil
+	}
+	if err := step(ctx, tx); err != nil {
+		return err
+	}
+	_, err := tx.Exec(ctx, after)
+	return err
 }
 
 // SchemaVersion reports the version of the database's schema: 0 before the

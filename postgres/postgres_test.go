@@ -112,7 +112,7 @@ func TestStore(t *testing.T) {
 	storetest.Run(t, func(t *testing.T) accountd.Store {
 		db := openURL(t, url)
 		_, err := db.pool.Exec(t.Context(),
-			"TRUNCATE accounts, achievements, sessions, codes, outbox, rate_limits, tags, account_tags")
+			"TRUNCATE accounts, achievements, sessions, codes, outbox, rate_limits, tags, account_tags, bookmarks")
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -2,7 +2,6 @@ package sqlite
 
 import (
 	"context"
-	"database/sql"
 	"errors"
 	"fmt"
 	"slices"
@@ -26,6 +25,7 @@ var accountFields = []string{
 	"account_type", "score", "twofa_type", "twofa_status", "twofa_security_question",
 	"logged_in_at", "created_at", "updated_at",
 	"twofa_pending", "twofa_pending_secret", "twofa_pending_attempts", "twofa_secret", "twofa_last_step", "twofa_recovery",
+	"owner_id",
 }
 
 // writtenFields are what accountArgs writes: accountFields, then what is
@@ -43,9 +43,10 @@ var (
 	qUserNameTaken = newQuery("SELECT EXISTS (SELECT 1 FROM accounts WHERE user_name = ?)")
 	qEmailTaken    = newQuery("SELECT EXISTS (SELECT 1 FROM accounts WHERE email_key = ? AND deleted_at IS NULL AND id <> ?)")
 
-	// Both take accountArgs: ?1 is the id, the fields follow from ?2.
+	// Both take accountArgs: ?1 is the id, the fields follow from ?2. The
+	// insert takes the seq last.
 	qAccountInsert = newQuery("INSERT INTO accounts (id, " + strings.Join(writtenFields, ", ") +
-		") VALUES (" + params(1, 1+len(writtenFields)) + ")")
+		", seq) VALUES (" + params(1, 2+len(writtenFields)) + ")")
 	qAccountUpdate = newQuery("UPDATE accounts SET (" + strings.Join(writtenFields, ", ") +
 		") = (" + params(2, len(writtenFields)) + ") WHERE id = ?1 AND deleted_at IS NULL")
 	// Like qAccountUpdate, with deleted_at last.
@@ -58,12 +59,17 @@ var (
 		newQuery("DELETE FROM sessions WHERE account_id = ?1"),
 		newQuery("DELETE FROM codes WHERE account_id = ?1"),
 		newQuery("DELETE FROM outbox WHERE recipient = ?2 AND sent_at IS NULL"),
+		newQuery("DELETE FROM bookmarks WHERE owner = ?1"),
+		newQuery("DELETE FROM bookmarks WHERE account_id = ?1"),
+		newQuery("DELETE FROM listings WHERE account_id = ?1"),
 	}
 
-	// Achievements come back in the order NewAccount creates them, which is
-	// the seed's order: five-star, referral, review, squad.
-	qAchievements = newQuery(`SELECT id, owner, type, total, value, created_at, updated_at
-		FROM achievements WHERE owner = ? ORDER BY created_at, id`)
+	// The accounts and achievements of a JSON array of ids. Achievements
+	// come back in the order NewAccount creates them, which is the seed's
+	// order: five-star, referral, review, squad.
+	qAccountsByIDs = newQuery(accountSelect + "WHERE id IN (SELECT value FROM json_each(?)) AND deleted_at IS NULL")
+	qAchievements  = newQuery(`SELECT id, owner, type, total, value, created_at, updated_at
+		FROM achievements WHERE owner IN (SELECT value FROM json_each(?)) ORDER BY owner, created_at, id`)
 	qAchievementInsert = newQuery(`INSERT INTO achievements (id, owner, type, total, value, created_at, updated_at)
 		VALUES (?, ?, ?, ?, ?, ?, ?)`)
 	qAchievementAdd = newQuery("UPDATE achievements SET value = value + ?, updated_at = ? WHERE owner = ? AND type = ?")
@@ -93,11 +99,12 @@ func accountArgs(a *accountd.Account) []any {
 		msOrNull(a.LoggedInAt), a.CreatedAt.UnixMilli(), a.UpdatedAt.UnixMilli(),
 		a.TwoFA.Pending, a.TwoFA.PendingSecret, a.TwoFA.PendingAttempts, a.TwoFA.Secret, a.TwoFA.LastStep,
 		joinHashes(a.TwoFA.RecoveryCodes),
+		textOrNull(a.OwnerID),
 		a.Completeness(),
 	}
 }
 
-func scanAccount(row *sql.Row) (*accountd.Account, error) {
+func scanAccount(row interface{ Scan(...any) error }) (*accountd.Account, error) {
 	a := &accountd.Account{}
 	p := &a.Profile
 	err := row.Scan(
@@ -113,6 +120,7 @@ func scanAccount(row *sql.Row) (*accountd.Account, error) {
 		optMillis{&a.LoggedInAt}, millis{&a.CreatedAt}, millis{&a.UpdatedAt},
 		&a.TwoFA.Pending, &a.TwoFA.PendingSecret, number{&a.TwoFA.PendingAttempts}, &a.TwoFA.Secret, &a.TwoFA.LastStep,
 		hashList{&a.TwoFA.RecoveryCodes},
+		optText{&a.OwnerID},
 	)
 	return a, err
 }
@@ -134,31 +142,69 @@ func (t *tx) account(ctx context.Context, op string, q query, arg string) (*acco
 	if err != nil {
 		return nil, wrap(op, err)
 	}
-	if a.Achievements, err = t.achievements(ctx, a.ID); err != nil {
-		return nil, wrap(op, err)
-	}
-	if a.Profile.Talent.Tags, a.Tags, err = t.tags(ctx, a.ID); err != nil {
+	if err := t.completeAccounts(ctx, []*accountd.Account{a}); err != nil {
 		return nil, wrap(op, err)
 	}
 	return a, nil
 }
 
-func (t *tx) achievements(ctx context.Context, owner string) ([]accountd.Achievement, error) {
-	rows, err := t.stmt(ctx, qAchievements).QueryContext(ctx, owner)
+// accounts returns the live accounts of ids, by id, in three queries
+// however many there are.
+func (t *tx) accounts(ctx context.Context, ids []string) (map[string]*accountd.Account, error) {
+	rows, err := t.stmt(ctx, qAccountsByIDs).QueryContext(ctx, jsonText(ids))
 	if err != nil {
 		return nil, err
 	}
 	defer rows.Close()
-	var out []accountd.Achievement
+	var list []*accountd.Account
+	for rows.Next() {
+		a, err := scanAccount(rows)
+		if err != nil {
+			return nil, err
+		}
+		list = append(list, a)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	if err := t.completeAccounts(ctx, list); err != nil {
+		return nil, err
+	}
+	byID := make(map[string]*accountd.Account, len(list))
+	for _, a := range list {
+		byID[a.ID] = a
+	}
+	return byID, nil
+}
+
+// completeAccounts reads the achievements and tags of the accounts.
+func (t *tx) completeAccounts(ctx context.Context, list []*accountd.Account) error {
+	ids := make([]string, len(list))
+	byID := make(map[string]*accountd.Account, len(list))
+	for i, a := range list {
+		ids[i], byID[a.ID] = a.ID, a
+		a.Profile.Talent.Tags, a.Tags = []string{}, []accountd.Tag{}
+	}
+	rows, err := t.stmt(ctx, qAchievements).QueryContext(ctx, jsonText(ids))
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
 	for rows.Next() {
 		var a accountd.Achievement
 		if err := rows.Scan(&a.ID, &a.Owner, &a.Type, number{&a.Total}, number{&a.Value},
 			millis{&a.CreatedAt}, millis{&a.UpdatedAt}); err != nil {
-			return nil, err
+			return err
 		}
-		out = append(out, a)
+		byID[a.Owner].Achievements = append(byID[a.Owner].Achievements, a)
 	}
-	return out, rows.Err()
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	return t.tags(ctx, ids, func(accountID, name string, tag accountd.Tag) {
+		a := byID[accountID]
+		a.Profile.Talent.Tags, a.Tags = append(a.Profile.Talent.Tags, name), append(a.Tags, tag)
+	})
 }
 
 func (t *tx) UserNameTaken(ctx context.Context, userName string) (bool, error) {
@@ -170,7 +216,11 @@ func (t *tx) UserNameTaken(ctx context.Context, userName string) (bool, error) {
 }
 
 func (t *tx) CreateAccount(ctx context.Context, a *accountd.Account) error {
-	if _, err := t.stmt(ctx, qAccountInsert).ExecContext(ctx, accountArgs(a)...); err != nil {
+	seq, err := t.newSeq(ctx, a.CreatedAt, a.ID)
+	if err != nil {
+		return wrap("create account", err)
+	}
+	if _, err := t.stmt(ctx, qAccountInsert).ExecContext(ctx, append(accountArgs(a), seq)...); err != nil {
 		return t.accountWriteError(ctx, "create account", a, err)
 	}
 	insert := t.stmt(ctx, qAchievementInsert)
@@ -180,6 +230,7 @@ func (t *tx) CreateAccount(ctx context.Context, a *accountd.Account) error {
 			return wrap("create achievement", err)
 		}
 	}
+	t.relist(a.ID)
 	return nil
 }
 
@@ -189,7 +240,11 @@ func (t *tx) UpdateAccount(ctx context.Context, a *accountd.Account) error {
 	if err != nil {
 		return t.accountWriteError(ctx, "update account", a, err)
 	}
-	return mustAffect("update account", res, nil)
+	if err := mustAffect("update account", res, nil); err != nil {
+		return err
+	}
+	t.relist(a.ID)
+	return nil
 }
 
 // DeleteAccount keeps the account's row, so that its id is never handed out

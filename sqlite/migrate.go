@@ -16,6 +16,12 @@ var migrationFiles embed.FS
 // version i to i+1, and the version lives in PRAGMA user_version.
 var migrations = migration.Load(migrationFiles)
 
+// finishMigration holds the steps that SQL alone cannot take, run after a
+// migration's SQL in its transaction.
+var finishMigration = map[int]func(context.Context, *sql.Tx) error{
+	4: backfillListings, // search text is folded in Go
+}
+
 // Migrate applies the migrations the database lacks, each in its own
 // transaction, and reports how many it applied. It refuses a database that a
 // newer accountd has migrated, rather than run against a schema it does not
@@ -50,6 +56,11 @@ func (db *DB) migrate(ctx context.Context, version int) (applied bool, err error
 		}
 		if _, err := tx.ExecContext(ctx, migrations[version-1]); err != nil {
 			return fmt.Errorf("sqlite: migration %d: %w", version, err)
+		}
+		if finish := finishMigration[version]; finish != nil {
+			if err := finish(ctx, tx); err != nil {
+				return fmt.Errorf("sqlite: migration %d: %w", version, err)
+			}
 		}
 		// PRAGMA takes no parameters; version is a number of ours.
 		if _, err := tx.ExecContext(ctx, fmt.Sprintf("PRAGMA user_version = %d", version)); err != nil {

@@ -153,6 +153,26 @@ type handle struct {
 	db    *sql.DB
 	mu    sync.Mutex
 	stmts atomic.Pointer[[]*sql.Stmt]
+	// built holds the statements of SQL built at run time, such as a
+	// search's, by text: their shapes are few, and compiling one can cost
+	// more than running it.
+	built sync.Map
+}
+
+// builtStmt returns the prepared statement of query, preparing it once.
+func (h *handle) builtStmt(ctx context.Context, query string) (*sql.Stmt, error) {
+	if s, ok := h.built.Load(query); ok {
+		return s.(*sql.Stmt), nil
+	}
+	s, err := h.db.PrepareContext(ctx, query)
+	if err != nil {
+		return nil, err
+	}
+	if prev, loaded := h.built.LoadOrStore(query, s); loaded {
+		s.Close()
+		return prev.(*sql.Stmt), nil
+	}
+	return s, nil
 }
 
 // prepared returns h's statements, preparing them on first use rather than
@@ -197,7 +217,11 @@ func (h *handle) run(ctx context.Context, opts *sql.TxOptions, fn func(accountd.
 		return err
 	}
 	return h.transact(ctx, opts, func(t *sql.Tx) error {
-		return fn(&tx{tx: t, stmts: stmts})
+		x := &tx{tx: t, stmts: stmts, h: h}
+		if err := fn(x); err != nil {
+			return err
+		}
+		return x.flushListings(ctx)
 	})
 }
 
@@ -222,6 +246,11 @@ func (h *handle) transact(ctx context.Context, opts *sql.TxOptions, fn func(*sql
 type tx struct {
 	tx    *sql.Tx
 	stmts []*sql.Stmt
+	h     *handle
+	// relisted are the accounts whose listings flushListings brings up to
+	// date when fn has made all its changes, once each however many
+	// changes there were.
+	relisted map[string]bool
 }
 
 var _ accountd.Tx = (*tx)(nil)
@@ -230,6 +259,16 @@ var _ accountd.Tx = (*tx)(nil)
 // prepared on each connection, so this does not compile q again.
 func (t *tx) stmt(ctx context.Context, q query) *sql.Stmt {
 	return t.tx.StmtContext(ctx, t.stmts[q])
+}
+
+// built returns the statement of SQL built at run time, bound to the
+// transaction.
+func (t *tx) built(ctx context.Context, query string) (*sql.Stmt, error) {
+	s, err := t.h.builtStmt(ctx, query)
+	if err != nil {
+		return nil, err
+	}
+	return t.tx.StmtContext(ctx, s), nil
 }
 
 // wrap says which operation failed, and turns a missing row into the

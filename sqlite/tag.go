@@ -10,19 +10,22 @@ import (
 )
 
 var (
-	// An account's tags, with the name it gave each, in its order.
-	qAccountTags = newQuery(`SELECT account_tags.name, tags.id, tags.name, tags.key, tags.color, tags.categories,
-			tags.is_parent, tags.type, tags.entry_count, tags.created_at, tags.updated_at
+	// The tags of a JSON array of accounts, with the name each account
+	// gave each, in its order.
+	qAccountTags = newQuery(`SELECT account_tags.account_id, account_tags.name, ` + tagColumns + `
 		FROM account_tags JOIN tags ON tags.id = account_tags.tag_id
-		WHERE account_tags.account_id = ? ORDER BY account_tags.position`)
+		WHERE account_tags.account_id IN (SELECT value FROM json_each(?))
+		ORDER BY account_tags.account_id, account_tags.position`)
 
 	qAccountLive = newQuery("SELECT EXISTS (SELECT 1 FROM accounts WHERE id = ? AND deleted_at IS NULL)")
 	qTagIDs      = newQuery("SELECT tag_id FROM account_tags WHERE account_id = ?")
 	qTagByKey    = newQuery("SELECT id FROM tags WHERE key = ?")
 	// A tag starts unused; SetTags counts the account that brought it.
+	// The code is the next free one: tags are never deleted, so codes are
+	// dense and never reused.
 	qTagInsert = newQuery(`INSERT INTO tags
-		(id, key, name, color, categories, is_parent, type, entry_count, created_at, updated_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, 0, ?, ?)`)
+		(id, key, name, color, categories, is_parent, type, entry_count, created_at, updated_at, code)
+		VALUES (?, ?, ?, ?, ?, ?, ?, 0, ?, ?, (SELECT ifnull(max(code), 0) + 1 FROM tags))`)
 	qTagCount = newQuery("UPDATE tags SET entry_count = entry_count + ?, updated_at = ? WHERE id = ?")
 	// One statement adds a gained tag and moves or renames a kept one.
 	qAccountTagPut = newQuery(`INSERT INTO account_tags (account_id, tag_id, position, name) VALUES (?, ?, ?, ?)
@@ -30,25 +33,33 @@ var (
 	qAccountTagDelete = newQuery("DELETE FROM account_tags WHERE account_id = ? AND tag_id = ?")
 )
 
-// tags returns the account's tag names and documents; both lists are empty,
-// not nil, when it has none, so that they show as JSON arrays.
-func (t *tx) tags(ctx context.Context, accountID string) ([]string, []accountd.Tag, error) {
-	rows, err := t.stmt(ctx, qAccountTags).QueryContext(ctx, accountID)
+// tagColumns are a tag's columns, in the order scanTag reads them.
+const tagColumns = "tags.id, tags.name, tags.key, tags.color, tags.categories, tags.is_parent, tags.type, tags.entry_count, tags.created_at, tags.updated_at"
+
+func scanTag(row interface{ Scan(...any) error }, before ...any) (accountd.Tag, error) {
+	var tag accountd.Tag
+	err := row.Scan(append(before, &tag.ID, &tag.Name, &tag.Key, &tag.Color, jsonList{&tag.Categories},
+		&tag.IsParent, &tag.Type, number{&tag.EntryCount}, millis{&tag.CreatedAt}, millis{&tag.UpdatedAt})...)
+	return tag, err
+}
+
+// tags calls add with each tag of the accounts, and the name the account
+// gave it, account by account in each one's order.
+func (t *tx) tags(ctx context.Context, accountIDs []string, add func(accountID, name string, tag accountd.Tag)) error {
+	rows, err := t.stmt(ctx, qAccountTags).QueryContext(ctx, jsonText(accountIDs))
 	if err != nil {
-		return nil, nil, err
+		return err
 	}
 	defer rows.Close()
-	names, tags := []string{}, []accountd.Tag{}
 	for rows.Next() {
-		var name string
-		var tag accountd.Tag
-		if err := rows.Scan(&name, &tag.ID, &tag.Name, &tag.Key, &tag.Color, jsonList{&tag.Categories},
-			&tag.IsParent, &tag.Type, number{&tag.EntryCount}, millis{&tag.CreatedAt}, millis{&tag.UpdatedAt}); err != nil {
-			return nil, nil, err
+		var accountID, name string
+		tag, err := scanTag(rows, &accountID, &name)
+		if err != nil {
+			return err
 		}
-		names, tags = append(names, name), append(tags, tag)
+		add(accountID, name, tag)
 	}
-	return names, tags, rows.Err()
+	return rows.Err()
 }
 
 // SetTags counts a tag in or out only when the account gains or loses it, so
@@ -94,8 +105,9 @@ func (t *tx) SetTags(ctx context.Context, accountID string, tags []accountd.Tag,
 			return nil, wrap("set tags", err)
 		}
 	}
-	_, docs, err := t.tags(ctx, accountID)
-	if err != nil {
+	t.relist(accountID)
+	docs := []accountd.Tag{}
+	if err := t.tags(ctx, []string{accountID}, func(_, _ string, tag accountd.Tag) { docs = append(docs, tag) }); err != nil {
 		return nil, wrap("set tags", err)
 	}
 	return docs, nil

@@ -41,6 +41,11 @@ func Run(t *testing.T, open func(t *testing.T) accountd.Store) {
 		{"Prune", testPrune},
 		{"Concurrent", testConcurrent},
 		{"Ping", testPing},
+		{"Search", testSearch},
+		{"SearchPageWalk", testSearchPageWalk},
+		{"SearchSameMillisecond", testSearchSameMillisecond},
+		{"Bookmarks", testBookmarks},
+		{"TagListing", testTagListing},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) { tt.test(t, open(t)) })

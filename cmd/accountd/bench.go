@@ -35,8 +35,27 @@ func bench(ctx context.Context, args []string, getenv func(string) string, stdou
 	users := fs.Int("users", 200, "accounts to register before the loads")
 	writers := fs.Int("writers", 64, "concurrent clients of the PATCH loads")
 	crowd := fs.Int("crowd", 1000, "concurrent logins of the memory test")
+	loads := fs.String("loads", "account,login,patch,memory,search", "which loads to run, of account, login, patch, memory and search")
+	searchSizes := fs.String("search-accounts", "100000,1000000", "population sizes of the search load")
 	if err := parse(fs, args, getenv); err != nil {
 		return ignoreHelp(err)
+	}
+	run := map[string]bool{}
+	for _, l := range strings.Split(*loads, ",") {
+		switch l = strings.TrimSpace(l); l {
+		case "account", "login", "patch", "memory", "search":
+			run[l] = true
+		default:
+			return fmt.Errorf("--loads: unknown load %q", l)
+		}
+	}
+	var sizes []int
+	for _, s := range strings.Split(*searchSizes, ",") {
+		n, err := strconv.Atoi(strings.TrimSpace(s))
+		if err != nil || n < 1 {
+			return fmt.Errorf("--search-accounts: %q is not a number of accounts", s)
+		}
+		sizes = append(sizes, n)
 	}
 	given := map[string]bool{}
 	fs.Visit(func(f *flag.Flag) { given[f.Name] = true })
@@ -54,24 +73,47 @@ func bench(ctx context.Context, args []string, getenv func(string) string, stdou
 	c.addr, c.smtpURL = "127.0.0.1:0", ""
 	c.shutdownWait = 10 * time.Second
 
+	if run["account"] || run["login"] || run["patch"] || run["memory"] {
+		o := serviceLoads{run: run, duration: *duration, clients: *clients, users: *users, writers: *writers, crowd: *crowd}
+		if err := benchService(ctx, c, o, stdout); err != nil {
+			return err
+		}
+	}
+	if run["search"] {
+		return benchSearch(ctx, c, sizes, *clients, *duration, stdout)
+	}
+	return nil
+}
+
+// benchPassword is every bench user's password.
+const benchPassword = "bench password 0123"
+
+// serviceLoads are the loads that run against one service and its users.
+type serviceLoads struct {
+	run                            map[string]bool
+	duration                       time.Duration
+	clients, users, writers, crowd int
+}
+
+// benchService registers users and runs the selected loads against them.
+func benchService(ctx context.Context, c config, o serviceLoads, stdout io.Writer) error {
 	a, err := start(ctx, c, slog.New(slog.NewJSONHandler(io.Discard, nil)))
 	if err != nil {
 		return err
 	}
 	defer a.stop()
 	base := "http://" + a.addr
-	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: max(*clients, *crowd)}, Timeout: time.Minute}
+	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: max(o.clients, o.crowd)}, Timeout: time.Minute}
 
 	fmt.Fprintf(stdout, "accountd bench: %s, GOMAXPROCS %d, argon2id m=%d KiB t=%d p=%d, %s per load, %d clients\n\n",
-		c.database, runtime.GOMAXPROCS(0), c.hash.MemoryKiB, c.hash.Iterations, c.hash.Parallelism, *duration, *clients)
+		c.database, runtime.GOMAXPROCS(0), c.hash.MemoryKiB, c.hash.Iterations, c.hash.Parallelism, o.duration, o.clients)
 
-	const pw = "bench password 0123"
-	emails := make([]string, *users)
-	tokens := make([]string, *users)
+	emails := make([]string, o.users)
+	tokens := make([]string, o.users)
 	var failed atomic.Int64
-	parallel(*users, 16, func(i int) {
+	parallel(o.users, 16, func(i int) {
 		emails[i] = fmt.Sprintf("bench%d@example.com", i)
-		body := fmt.Sprintf(`{"email":%q,"password":%q,"firstName":"Bench","lastName":"User %d"}`, emails[i], pw, i)
+		body := fmt.Sprintf(`{"email":%q,"password":%q,"firstName":"Bench","lastName":"User %d"}`, emails[i], benchPassword, i)
 		res, data, err := call(client, "POST", base+"/v1/auth/register", "", body)
 		if err != nil || res != http.StatusCreated {
 			failed.Add(1)
@@ -82,10 +124,33 @@ func bench(ctx context.Context, args []string, getenv func(string) string, stdou
 		tokens[i] = d.Data.Token
 	})
 	if n := failed.Load(); n > 0 {
-		return fmt.Errorf("%d of %d registrations failed", n, *users)
+		return fmt.Errorf("%d of %d registrations failed", n, o.users)
 	}
 
-	// The bare baseline serves exactly the bytes GET /v1/account answers.
+	w := &table{out: stdout}
+	w.header()
+	if o.run["account"] {
+		if err := benchAccount(ctx, client, base, tokens, o, w); err != nil {
+			return err
+		}
+	}
+	if o.run["login"] {
+		benchLogin(ctx, client, base, emails, c.hash, o, w)
+	}
+	if o.run["patch"] {
+		if err := benchPatch(ctx, client, base, tokens, o.writers, o.duration, w); err != nil {
+			return err
+		}
+	}
+	if o.run["memory"] {
+		benchMemory(client, base, emails, c, o, stdout)
+	}
+	return nil
+}
+
+// benchAccount compares GET /v1/account with a bare server answering the
+// same bytes.
+func benchAccount(ctx context.Context, client *http.Client, base string, tokens []string, o serviceLoads, w *table) error {
 	_, accountBody, err := call(client, "GET", base+"/v1/account", tokens[0], "")
 	if err != nil {
 		return err
@@ -95,36 +160,37 @@ func bench(ctx context.Context, args []string, getenv func(string) string, stdou
 		return err
 	}
 	defer bare.Close()
-
-	w := &table{out: stdout}
-	w.header()
-	bareRes := load(ctx, client, *clients, *duration, func(i int) (string, string, string, string) {
+	bareRes := load(ctx, client, o.clients, o.duration, func(i int) (string, string, string, string) {
 		return "GET", "http://" + bare.Addr().String() + "/v1/account", tokens[i%len(tokens)], ""
 	})
 	w.row("bare net/http, same bytes", bareRes, "")
-	getRes := load(ctx, client, *clients, *duration, func(i int) (string, string, string, string) {
+	getRes := load(ctx, client, o.clients, o.duration, func(i int) (string, string, string, string) {
 		return "GET", base + "/v1/account", tokens[i%len(tokens)], ""
 	})
 	w.row("GET /v1/account", getRes, fmt.Sprintf("%.2f× bare (target ≥ 0.5)", getRes.rps/bareRes.rps))
+	return nil
+}
 
+// benchLogin compares login throughput with what argon2id allows on this
+// machine's cores.
+func benchLogin(ctx context.Context, client *http.Client, base string, emails []string, params accountd.HashParams, o serviceLoads, w *table) {
 	// One hash's time is sampled on both sides of the login load, so a
 	// passing disturbance of the machine weighs on the limit and the load alike.
-	hashTimes := timeHashes(c.hash, nil)
-	loginRes := load(ctx, client, *clients, *duration, func(i int) (string, string, string, string) {
+	hashTimes := timeHashes(params, nil)
+	loginRes := load(ctx, client, o.clients, o.duration, func(i int) (string, string, string, string) {
 		e := emails[i%len(emails)]
-		return "POST", base + "/v1/auth/login", "", fmt.Sprintf(`{"email":%q,"password":%q}`, e, pw)
+		return "POST", base + "/v1/auth/login", "", fmt.Sprintf(`{"email":%q,"password":%q}`, e, benchPassword)
 	})
-	hashTimes = timeHashes(c.hash, hashTimes)
+	hashTimes = timeHashes(params, hashTimes)
 	hashTime := hashTimes[len(hashTimes)/2]
 	limit := float64(runtime.GOMAXPROCS(0)) / hashTime.Seconds()
-	fmt.Fprintf(stdout, "%-28s %10.1f %9s %9s   %d cores ÷ %s per hash (median of %d)\n", "argon2id limit", limit, "", "",
+	fmt.Fprintf(w.out, "%-28s %10.1f %9s %9s   %d cores ÷ %s per hash (median of %d)\n", "argon2id limit", limit, "", "",
 		runtime.GOMAXPROCS(0), hashTime.Round(10*time.Microsecond), len(hashTimes))
 	w.row("POST /v1/auth/login", loginRes, fmt.Sprintf("%.2f× argon2id limit (target ≥ 0.9)", loginRes.rps/limit))
+}
 
-	if err := benchPatch(ctx, client, base, tokens, *writers, *duration, w); err != nil {
-		return err
-	}
-
+// benchMemory measures resident memory while a crowd logs in at once.
+func benchMemory(client *http.Client, base string, emails []string, c config, o serviceLoads, stdout io.Writer) {
 	before := rssMiB()
 	var peak atomic.Int64
 	stopSampling := make(chan struct{})
@@ -143,10 +209,10 @@ func bench(ctx context.Context, args []string, getenv func(string) string, stdou
 		}
 	}()
 	started := time.Now()
-	failed.Store(0)
-	parallel(*crowd, *crowd, func(i int) {
+	var failed atomic.Int64
+	parallel(o.crowd, o.crowd, func(i int) {
 		e := emails[i%len(emails)]
-		res, _, err := call(client, "POST", base+"/v1/auth/login", "", fmt.Sprintf(`{"email":%q,"password":%q}`, e, pw))
+		res, _, err := call(client, "POST", base+"/v1/auth/login", "", fmt.Sprintf(`{"email":%q,"password":%q}`, e, benchPassword))
 		if err != nil || res != http.StatusOK {
 			failed.Add(1)
 		}
@@ -155,10 +221,9 @@ func bench(ctx context.Context, args []string, getenv func(string) string, stdou
 	<-sampled
 	runtime.GC()
 	fmt.Fprintf(stdout, "\nmemory: %d concurrent logins in %s (%d failed); resident %0.f MiB before, %d MiB at peak, %.0f MiB after\n",
-		*crowd, time.Since(started).Round(time.Millisecond), failed.Load(), before, peak.Load(), rssMiB())
+		o.crowd, time.Since(started).Round(time.Millisecond), failed.Load(), before, peak.Load(), rssMiB())
 	fmt.Fprintf(stdout, "        hashes run %d at a time, so argon2id holds at most %d MiB; the rest queue (client and server share this process)\n",
 		hashSlots(c.hashConcurrent), hashSlots(c.hashConcurrent)*int(c.hash.MemoryKiB)/1024)
-	return nil
 }
 
 func hashSlots(configured int) int {

@@ -30,6 +30,7 @@ const usage = `accountd: the account service.
 Usage:
   accountd [serve] [flags]   start the HTTP server (the default)
   accountd migrate [flags]   bring the database schema up to date and exit
+  accountd admin create ...  open the first admin account
   accountd bench [flags]     measure throughput and latency on this machine
 
 Run 'accountd COMMAND --help' for the flags of a command. Every flag also
@@ -49,6 +50,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return migrate(ctx, args, getenv, stdout, stderr)
 	case "bench":
 		return bench(ctx, args, getenv, stdout, stderr)
+	case "admin":
+		return admin(ctx, args, getenv, stdout, stderr)
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		return nil

@@ -165,14 +165,7 @@ func TestServe(t *testing.T) {
 // TestServeOnPostgres: the same program on a PostgreSQL database, which
 // needs a secret key since there is no database file to keep one beside.
 func TestServeOnPostgres(t *testing.T) {
-	url := os.Getenv("ACCOUNTD_TEST_POSTGRES")
-	if url == "" {
-		if os.Getenv("CI") != "" {
-			t.Fatal("CI must set ACCOUNTD_TEST_POSTGRES")
-		}
-		t.Skip("ACCOUNTD_TEST_POSTGRES is not set")
-	}
-	url = freshDatabase(t, url)
+	url := testPostgres(t)
 	var out bytes.Buffer
 	err := run(context.Background(), []string{"serve", "--addr", "127.0.0.1:0", "--database", url}, envOf(nil), &out, &out)
 	if err == nil || !strings.Contains(err.Error(), "secret-key") {

@@ -1,0 +1,61 @@
+package main
+
+import (
+	"context"
+	"crypto/rand"
+	"fmt"
+	"io"
+	"log/slog"
+
+	"accountd"
+)
+
+const adminUsage = `Usage: accountd admin create --email EMAIL --first-name NAME [--last-name NAME] [flags]
+
+Opens an admin account with a verified email: the first admin, who can then
+make others admin or partner through PATCH /v1/admin/accounts/{id}. The
+password is read from $ACCOUNTD_ADMIN_PASSWORD; without it, a random one is
+made and printed once.
+`
+
+// admin runs the admin subcommands; there is one, create.
+func admin(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	if len(args) == 0 || args[0] != "create" {
+		fmt.Fprint(stdout, adminUsage)
+		if len(args) == 0 || args[0] == "help" || args[0] == "-h" || args[0] == "--help" {
+			return nil
+		}
+		return fmt.Errorf("unknown admin command %q", args[0])
+	}
+	var c config
+	var in accountd.ManagedAccountInput
+	fs := newFlagSet("admin create", stdout)
+	c.flags(fs)
+	fs.StringVar(&in.Email, "email", "", "the admin's email address")
+	fs.StringVar(&in.FirstName, "first-name", "", "the admin's first name")
+	fs.StringVar(&in.LastName, "last-name", "", "the admin's last name")
+	if err := parse(fs, args[1:], getenv); err != nil {
+		return ignoreHelp(err)
+	}
+	in.Password = getenv("ACCOUNTD_ADMIN_PASSWORD")
+	generated := in.Password == ""
+	if generated {
+		in.Password = rand.Text()
+	}
+	log := slog.New(slog.NewJSONHandler(stderr, &slog.HandlerOptions{Level: c.logLevel}))
+	db, err := openStore(ctx, c.database, log)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	svc := accountd.NewService(db, accountd.NewHasher(c.hash, c.hashConcurrent), nil, c.service, log)
+	a, err := svc.CreateAdmin(ctx, in)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "admin %s created with id %s\n", a.Email, a.ID)
+	if generated {
+		fmt.Fprintf(stdout, "password: %s\n(shown once; change it after signing in)\n", in.Password)
+	}
+	return nil
+}

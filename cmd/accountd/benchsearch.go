@@ -1,0 +1,299 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"log/slog"
+	"math/rand/v2"
+	"net/http"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"accountd"
+)
+
+// benchSearches are the searches the search benchmark times.
+var benchSearches = []string{
+	"search=jer",
+	"tags=product,devops",
+	"search=ann&tags=engineering&profileCompletenessMin=70",
+	"role=partner",
+	"page=50",
+}
+
+// benchSearch loads each size of population into a scratch store of the
+// kind c.database names, serves it, and times every search against it.
+func benchSearch(ctx context.Context, c config, sizes []int, clients int, d time.Duration, stdout io.Writer) error {
+	results := make([]map[string]result, len(sizes))
+	totals := make([]map[string]int, len(sizes))
+	for i, n := range sizes {
+		database, diskSize, drop, err := scratchStore(ctx, c.database)
+		if err != nil {
+			return err
+		}
+		results[i], totals[i], err = benchSearchSize(ctx, c, database, n, clients, d, stdout)
+		if err == nil {
+			var size int64
+			if size, err = diskSize(ctx); err == nil {
+				fmt.Fprintf(stdout, "  store on disk: %.0f MiB (%.0f bytes per account)\n", float64(size)/(1<<20), float64(size)/float64(n))
+			}
+		}
+		if err := drop(); err != nil {
+			return err
+		}
+		if err != nil {
+			return err
+		}
+	}
+
+	fmt.Fprintf(stdout, "\n%-56s", "search, "+strconv.Itoa(clients)+" clients")
+	for _, n := range sizes {
+		fmt.Fprintf(stdout, " %32s", fmt.Sprintf("N = %d: req/s p50 p99 (total)", n))
+	}
+	fmt.Fprintf(stdout, "   p99 ratio (target ≤ 2, p99 ≤ 20 ms)\n")
+	for _, q := range benchSearches {
+		fmt.Fprintf(stdout, "%-56s", q)
+		for i := range sizes {
+			r := results[i][q]
+			cell := fmt.Sprintf("%.0f %s %s (%d)", r.rps, r.p50.Round(10*time.Microsecond), r.p99.Round(10*time.Microsecond), totals[i][q])
+			if r.errors > 0 {
+				cell += fmt.Sprintf(" %d failed", r.errors)
+			}
+			fmt.Fprintf(stdout, " %32s", cell)
+		}
+		if len(sizes) > 1 {
+			first, last := results[0][q], results[len(sizes)-1][q]
+			fmt.Fprintf(stdout, "   %.2f×", float64(last.p99)/float64(first.p99))
+		}
+		fmt.Fprintln(stdout)
+	}
+	return nil
+}
+
+func benchSearchSize(ctx context.Context, c config, database string, n, clients int, d time.Duration, stdout io.Writer) (map[string]result, map[string]int, error) {
+	log := slog.New(slog.NewJSONHandler(io.Discard, nil))
+	store, err := openStore(ctx, database, log)
+	if err != nil {
+		return nil, nil, err
+	}
+	started := time.Now()
+	err = loadPopulation(ctx, store, n, time.Now().Add(-time.Minute))
+	store.Close()
+	if err != nil {
+		return nil, nil, err
+	}
+	elapsed := time.Since(started)
+	fmt.Fprintf(stdout, "\nsearch at N = %d: loaded in %s, %.0f accounts/s\n", n, elapsed.Round(time.Second), float64(n)/elapsed.Seconds())
+
+	c.database = database
+	a, err := start(ctx, c, log)
+	if err != nil {
+		return nil, nil, err
+	}
+	defer a.stop()
+	base := "http://" + a.addr
+	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: clients}, Timeout: time.Minute}
+	status, body, err := call(client, "POST", base+"/v1/auth/register", "",
+		`{"email":"searcher@example.com","password":"`+benchPassword+`","firstName":"Search","lastName":"Er"}`)
+	if err != nil || status != http.StatusCreated {
+		return nil, nil, fmt.Errorf("register the searcher: %d %s %v", status, body, err)
+	}
+	var auth struct{ Data struct{ Token string } }
+	if err := json.Unmarshal(body, &auth); err != nil {
+		return nil, nil, err
+	}
+	results, totals := map[string]result{}, map[string]int{}
+	for _, q := range benchSearches {
+		url := base + "/v1/account/user?" + q
+		status, body, err := call(client, "GET", url, auth.Data.Token, "")
+		var page struct{ Data struct{ Total int } }
+		if err == nil {
+			err = json.Unmarshal(body, &page)
+		}
+		if err != nil || status != http.StatusOK {
+			return nil, nil, fmt.Errorf("%s: %d %s %v", q, status, body, err)
+		}
+		totals[q] = page.Data.Total
+		results[q] = load(ctx, client, clients, d, func(int) (string, string, string, string) {
+			return "GET", url, auth.Data.Token, ""
+		})
+	}
+	return results, totals, nil
+}
+
+// scratchStore makes an empty store of the kind database names: a file in
+// a temporary directory for SQLite, a new database on the same server for
+// PostgreSQL. It returns where it is, how to measure it, and how to remove it.
+func scratchStore(ctx context.Context, database string) (string, func(context.Context) (int64, error), func() error, error) {
+	if !strings.HasPrefix(database, "postgres://") && !strings.HasPrefix(database, "postgresql://") {
+		dir, err := os.MkdirTemp("", "accountd-bench-search-")
+		if err != nil {
+			return "", nil, nil, err
+		}
+		path := filepath.Join(dir, "search.db")
+		size := func(context.Context) (int64, error) {
+			var total int64
+			for _, suffix := range []string{"", "-wal"} {
+				if fi, err := os.Stat(path + suffix); err == nil {
+					total += fi.Size()
+				}
+			}
+			return total, nil
+		}
+		return "sqlite:" + path, size, func() error { return os.RemoveAll(dir) }, nil
+	}
+	admin, err := pgx.Connect(ctx, database)
+	if err != nil {
+		return "", nil, nil, err
+	}
+	name := fmt.Sprintf("accountd_bench_%d", rand.Uint64())
+	if _, err := admin.Exec(ctx, "CREATE DATABASE "+name); err != nil {
+		admin.Close(ctx)
+		return "", nil, nil, err
+	}
+	u, err := url.Parse(database)
+	if err != nil {
+		admin.Close(ctx)
+		return "", nil, nil, err
+	}
+	u.Path = "/" + name
+	size := func(ctx context.Context) (int64, error) {
+		var n int64
+		err := admin.QueryRow(ctx, "SELECT pg_database_size($1)", name).Scan(&n)
+		return n, err
+	}
+	drop := func() error {
+		defer admin.Close(context.Background())
+		_, err := admin.Exec(context.Background(), "DROP DATABASE "+name+" WITH (FORCE)")
+		return err
+	}
+	return u.String(), size, drop, nil
+}
+
+// Names for the population: common given and family names, enough of each
+// that a three-letter search finds a realistic share.
+var (
+	benchFirstNames = strings.Fields(`James Mary John Patricia Robert Jennifer Michael Linda William Elizabeth
+		David Barbara Richard Susan Joseph Jessica Thomas Sarah Charles Karen Christopher Nancy Daniel Lisa
+		Matthew Betty Anthony Margaret Mark Sandra Donald Ashley Steven Kimberly Paul Emily Andrew Donna Joshua
+		Michelle Kenneth Dorothy Kevin Carol Brian Amanda George Melissa Edward Deborah Ronald Stephanie Timothy
+		Rebecca Jason Sharon Jeffrey Laura Ryan Cynthia Jacob Kathleen Gary Amy Nicholas Shirley Eric Angela
+		Jonathan Helen Stephen Anna Larry Brenda Justin Pamela Scott Nicole Brandon Emma Benjamin Samantha Samuel
+		Katherine Gregory Christine Frank Debra Alexander Rachel Raymond Catherine Patrick Carolyn Jack Janet
+		Dennis Ruth Jerry Maria Tyler Heather Aaron Diane Jose Virginia Adam Julie Henry Joyce Nathan Victoria
+		Douglas Olivia Zachary Kelly Peter Christina Kyle Lauren Walter Joan Ethan Evelyn Jeremy Judith Harold
+		Megan Keith Cheryl Christian Andrea Roger Hannah Noah Martha Gerald Jacqueline Carl Frances Terry Gloria
+		Sean Ann Austin Teresa Arthur Kathryn Lawrence Sara Jesse Janice Dylan Jean Bryan Alice Joe Madison
+		Jordan Doris Billy Abigail Bruce Julia Albert Judy Willie Grace Gabriel Denise Logan Amber Alan Marilyn
+		Juan Beverly Wayne Danielle Roy Theresa Ralph Sophia Randy Marie Eugene Diana Vincent Brittany Russell
+		Natalie Elijah Isabella Louis Charlotte Bobby Rose Philip Alexis Johnny Kayla Jérôme Zoë Björn Renée
+		Chloé José Ömer Noa Léa Mateo Aiko Wei Priya Arjun Fatima Omar Yusuf Ingrid Sven Lars Anja Joanna`)
+	benchLastNames = strings.Fields(`Smith Johnson Williams Brown Jones Garcia Miller Davis Rodriguez Martinez
+		Hernandez Lopez Gonzalez Wilson Anderson Thomas Taylor Moore Jackson Martin Lee Perez Thompson White
+		Harris Sanchez Clark Ramirez Lewis Robinson Walker Young Allen King Wright Scott Torres Nguyen Hill
+		Flores Green Adams Nelson Baker Hall Rivera Campbell Mitchell Carter Roberts Gomez Phillips Evans Turner
+		Diaz Parker Cruz Edwards Collins Reyes Stewart Morris Morales Murphy Cook Rogers Gutierrez Ortiz Morgan
+		Cooper Peterson Bailey Reed Kelly Howard Ramos Kim Cox Ward Richardson Watson Brooks Chavez Wood James
+		Bennett Gray Mendoza Ruiz Hughes Price Alvarez Castillo Sanders Patel Myers Long Ross Foster Jimenez
+		Powell Jenkins Perry Russell Sullivan Bell Coleman Butler Henderson Barnes Gonzales Fisher Vasquez
+		Simmons Romero Jordan Patterson Alexander Hamilton Graham Reynolds Griffin Wallace Moreno West Cole
+		Hayes Bryant Herrera Gibson Ellis Tran Medina Aguilar Stevens Murray Ford Castro Marshall Owens Harrison
+		Fernandez McDonald Woods Washington Kennedy Wells Vargas Henry Chen Freeman Webb Tucker Guzman Burns
+		Crawford Olson Simpson Porter Hunter Gordon Mendez Silva Shaw Snyder Mason Dixon Muñoz Hunt Hicks Holmes
+		Palmer Wagner Black Robertson Boyd Rose Stone Salazar Fox Warren Mills Meyer Rice Schmidt Garza Daniels
+		Ferguson Nichols Stephens Soto Weaver Ryan Gardner Payne Grant Dunn Kelley Spencer Hawkins Arnold Pierce
+		Hansen Müller Brontë Ōtsuka Jerez Annan Kowalski Rossi Ferreira Novak Dubois Lefèvre Johansson Andersson`)
+	benchTitles = []string{"Software Engineer", "Product Manager", "Product Designer", "Data Scientist",
+		"DevOps Engineer", "Growth Marketer", "Technical Writer", "Smart Contract Developer", "Community Manager",
+		"Frontend Developer", "Backend Engineer", "UX Researcher", "Sales Lead", "Accountant", "Recruiter"}
+	// benchCategories are the catalogue's category names, which people
+	// also use as broad tags, as the seed's user does.
+	benchCategories = []string{"engineering", "design", "product", "marketing", "writing", "data", "web3",
+		"devops", "mobile", "security", "management", "sales", "finance", "legal", "support", "education", "media"}
+)
+
+// loadPopulation stores n accounts created over the two years before end,
+// in transactions of a thousand.
+func loadPopulation(ctx context.Context, store accountd.Store, n int, end time.Time) error {
+	rng := rand.New(rand.NewPCG(uint64(n), 42))
+	skills := accountd.Skills()
+	start := end.Add(-2 * 365 * 24 * time.Hour)
+	step := end.Sub(start) / time.Duration(n)
+	const batch = 1000
+	for first := 0; first < n; first += batch {
+		err := store.Write(ctx, func(tx accountd.Tx) error {
+			for i := first; i < min(first+batch, n); i++ {
+				at := start.Add(time.Duration(i)*step + time.Duration(rng.Int64N(int64(step))))
+				a := populationAccount(rng, i, at)
+				tags := make([]accountd.Tag, 0, 10)
+				seen := map[string]bool{}
+				for range 1 + rng.IntN(10) {
+					key := skills[rng.IntN(len(skills))]
+					if rng.IntN(10) < 3 {
+						key = benchCategories[rng.IntN(len(benchCategories))]
+					}
+					if !seen[key] {
+						seen[key] = true
+						tags = append(tags, accountd.NewTag(at, key))
+						a.Profile.Talent.Tags = append(a.Profile.Talent.Tags, key)
+					}
+				}
+				if err := tx.CreateAccount(ctx, a); err != nil {
+					return err
+				}
+				if _, err := tx.SetTags(ctx, a.ID, tags, at); err != nil {
+					return err
+				}
+			}
+			return nil
+		})
+		if err != nil {
+			return fmt.Errorf("load accounts %d to %d: %w", first, first+batch, err)
+		}
+	}
+	return nil
+}
+
+// populationAccount is the i-th account of a population: a registration's
+// account with a profile filled in at random, 8% partners and 2% admins,
+// 5% private.
+func populationAccount(rng *rand.Rand, i int, at time.Time) *accountd.Account {
+	first, last := benchFirstNames[rng.IntN(len(benchFirstNames))], benchLastNames[rng.IntN(len(benchLastNames))]
+	a := accountd.NewAccount(at, fmt.Sprintf("person%d@example.com", i), first, last)
+	a.UserName = accountd.UserNameBase(first, last) + "-" + strconv.FormatInt(int64(i), 36)
+	a.ReferralCode = "b" + strconv.FormatInt(int64(i), 36)
+	a.PasswordHash = "" // never signs in
+	switch r := rng.IntN(100); {
+	case r < 2:
+		a.Role = accountd.RoleAdmin
+	case r < 10:
+		a.Role = accountd.RolePartner
+	}
+	a.IsPrivate = rng.IntN(20) == 0
+	a.Score = rng.IntN(100)
+	fill := func(field *string, value string) {
+		if rng.IntN(10) < 6 {
+			*field = value
+		}
+	}
+	p := &a.Profile
+	if rng.IntN(10) < 6 {
+		p.Contact.Country, p.Contact.State, p.Contact.City = "England", "Greater Manchester", "Manchester"
+	}
+	fill(&p.Contact.Address, "30 Alice Bob Blvd")
+	fill(&p.Contact.Phone, "+442071838750")
+	fill(&p.Bio.Title, benchTitles[rng.IntN(len(benchTitles))])
+	fill(&p.Bio.Description, "Builds products people use")
+	fill(&p.Talent.About, "Ten years of shipping software with small teams.")
+	fill(&a.Socials.GitHub, "https://github.com/"+a.UserName)
+	fill(&a.Socials.Website, "https://"+a.UserName+".example.com")
+	return a
+}

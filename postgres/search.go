@@ -1,0 +1,324 @@
+package postgres
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"strconv"
+	"strings"
+	"unicode/utf8"
+
+	"accountd"
+
+	"github.com/jackc/pgx/v5"
+)
+
+// listed is the condition on accounts a that keeps the listed ones: live and
+// not private. It is the predicate of the partial indexes searches use
+// (0002_search.sql), word for word, so that the planner can use them.
+const listed = "a.deleted_at IS NULL AND NOT a.is_private"
+
+// minTrigram is the shortest text pg_trgm's index can look up: shorter
+// text yields no trigram, and the index would have to be read whole.
+const minTrigram = 3
+
+// orderBy is each sort's ORDER BY on accounts a, the order of its index.
+var orderBy = map[accountd.SearchSort]string{
+	accountd.SortNewest:       "a.created_at DESC, a.id DESC",
+	accountd.SortOldest:       "a.created_at, a.id",
+	accountd.SortCompleteness: "a.profile_completeness DESC, a.id DESC",
+	accountd.SortScore:        "a.score DESC, a.id DESC",
+}
+
+// searchSQL is what SearchAccounts runs for one query: the count of every
+// account it selects and the page, each with its arguments. The page's
+// columns are scanAccount's, then the viewer's bookmark id or "".
+type searchSQL struct {
+	count     string
+	countArgs []any
+	page      string
+	pageArgs  []any
+}
+
+// args collects the arguments of one statement and names each as the
+// parameter it becomes.
+type args []any
+
+func (a *args) add(v any) string {
+	*a = append(*a, v)
+	return "$" + strconv.Itoa(len(*a))
+}
+
+// buildSearch turns q into SQL. Every filter is a condition on the
+// accounts row, or a semi-join through an index, that the planner may
+// drive the search from or check row by row, whichever is cheaper:
+//
+//   - text: search_text LIKE '%text%', through the trigram index, for three
+//     characters or more; strpos for fewer, which no index can serve;
+//   - tags: a semi-join on account_tags by tag key, one per key for all of
+//     them, one with every key for any. A key no tag has selects no account,
+//     so all of several keys selects none, and any of them ignores it;
+//   - role and owner: equality, served by indexes that continue in the
+//     default sort's order;
+//   - completeness: a range on its sort's index, left out when it is the
+//     whole of 0 to 100;
+//   - bookmarked by: a semi-join on the owner's bookmarks;
+//   - AsOf: created_at before it, in milliseconds as stored.
+func buildSearch(q *accountd.SearchQuery) (*searchSQL, error) {
+	order, ok := orderBy[q.Sort]
+	if !ok {
+		return nil, fmt.Errorf("unknown sort %q", q.Sort)
+	}
+	var a args
+	where := []string{listed}
+	if !q.AsOf.IsZero() {
+		where = append(where, "a.created_at < "+a.add(ms(q.AsOf)))
+	}
+	switch {
+	case utf8.RuneCountInString(q.Text) >= minTrigram:
+		where = append(where, "a.search_text LIKE "+a.add("%"+escapeLike(q.Text)+"%"))
+	case q.Text != "":
+		where = append(where, "strpos(a.search_text, "+a.add(q.Text)+") > 0")
+	}
+	if keys := distinct(q.TagKeys); len(keys) > 0 {
+		const withTag = "a.id IN (SELECT at.account_id FROM account_tags AS at JOIN tags AS t ON t.id = at.tag_id WHERE t.key "
+		if q.AnyTag {
+			where = append(where, withTag+"= ANY("+a.add(keys)+"))")
+		} else {
+			for _, key := range keys {
+				where = append(where, withTag+"= "+a.add(key)+")")
+			}
+		}
+	}
+	if q.Role != "" {
+		where = append(where, "a.role = "+a.add(q.Role))
+	}
+	if q.CompletenessMin > 0 {
+		where = append(where, "a.profile_completeness >= "+a.add(q.CompletenessMin))
+	}
+	if q.CompletenessMax < 100 {
+		where = append(where, "a.profile_completeness <= "+a.add(q.CompletenessMax))
+	}
+	if q.OwnerID != "" {
+		where = append(where, "a.owner_id = "+a.add(q.OwnerID))
+	}
+	if q.BookmarkedBy != "" {
+		where = append(where, "a.id IN (SELECT bookmarks.account_id FROM bookmarks WHERE bookmarks.owner = "+a.add(q.BookmarkedBy)+")")
+	}
+	cond := strings.Join(where, " AND ")
+	s := &searchSQL{count: "SELECT count(*) FROM accounts AS a WHERE " + cond, countArgs: a}
+
+	page := append(args(nil), a...)
+	bookmark, from := "''", "accounts AS a"
+	if q.ViewerID != "" {
+		bookmark = "coalesce(bm.id, '')"
+		from += " LEFT JOIN bookmarks AS bm ON bm.owner = " + page.add(q.ViewerID) + " AND bm.account_id = a.id"
+	}
+	s.page = "SELECT " + accountColumns("a.") + ", " + bookmark + " FROM " + from + " WHERE " + cond +
+		" ORDER BY " + order + " LIMIT " + page.add(q.Limit) + " OFFSET " + page.add(q.Offset())
+	s.pageArgs = page
+	return s, nil
+}
+
+// escapeLike makes s a LIKE pattern that matches s only: its wildcards and
+// the escape character, backslash (LIKE's default), become literal.
+func escapeLike(s string) string {
+	return strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`).Replace(s)
+}
+
+// distinct is keys without repeats, in order.
+func distinct(keys []string) []string {
+	var out []string
+	for _, k := range keys {
+		if !slices.Contains(out, k) {
+			out = append(out, k)
+		}
+	}
+	return out
+}
+
+const (
+	// The achievements and tags of the accounts of a page, grouped by
+	// account, each group in AccountByID's order. $1 is the ids.
+	qPageAchievements = "SELECT " + achievementColumns + " FROM achievements WHERE owner = ANY($1) ORDER BY owner, created_at, id"
+	qPageTags         = "SELECT account_tags.account_id, " + accountTagColumns + ` FROM account_tags
+		JOIN tags ON tags.id = account_tags.tag_id
+		WHERE account_tags.account_id = ANY($1) ORDER BY account_tags.account_id, account_tags.position`
+)
+
+// SearchAccounts counts and reads the page in one round trip, then the
+// page's achievements and tags in another. In a Read both see its one
+// snapshot.
+func (t *tx) SearchAccounts(ctx context.Context, q *accountd.SearchQuery) (*accountd.SearchResult, error) {
+	s, err := buildSearch(q)
+	if err != nil {
+		return nil, wrap("search accounts", err)
+	}
+	res := &accountd.SearchResult{Hits: []accountd.SearchHit{}}
+	byID := map[string]*accountd.Account{}
+	var ids []string
+	b := &pgx.Batch{}
+	b.Queue(s.count, s.countArgs...).QueryRow(func(row pgx.Row) error { return row.Scan(&res.Total) })
+	b.Queue(s.page, s.pageArgs...).Query(func(rows pgx.Rows) error {
+		for rows.Next() {
+			hit := accountd.SearchHit{Account: &accountd.Account{}}
+			if err := rows.Scan(append(accountDest(hit.Account), &hit.BookmarkID)...); err != nil {
+				return err
+			}
+			// As AccountByID has them when there are none.
+			hit.Account.Profile.Talent.Tags, hit.Account.Tags = []string{}, []accountd.Tag{}
+			res.Hits = append(res.Hits, hit)
+			ids = append(ids, hit.Account.ID)
+			byID[hit.Account.ID] = hit.Account
+		}
+		return rows.Err()
+	})
+	if err := t.tx.SendBatch(ctx, b).Close(); err != nil {
+		return nil, wrap("search accounts", err)
+	}
+	if len(ids) == 0 {
+		return res, nil
+	}
+
+	b = &pgx.Batch{}
+	b.Queue(qPageAchievements, ids).Query(func(rows pgx.Rows) error {
+		for rows.Next() {
+			var ach accountd.Achievement
+			if err := rows.Scan(&ach.ID, &ach.Owner, &ach.Type, &ach.Total, &ach.Value, &ach.CreatedAt, &ach.UpdatedAt); err != nil {
+				return err
+			}
+			a := byID[ach.Owner]
+			a.Achievements = append(a.Achievements, ach)
+		}
+		return rows.Err()
+	})
+	b.Queue(qPageTags, ids).Query(func(rows pgx.Rows) error {
+		for rows.Next() {
+			var id, name string
+			var tag accountd.Tag
+			if err := rows.Scan(&id, &name, &tag.ID, &tag.Name, &tag.Key, &tag.Color, &tag.Categories,
+				&tag.IsParent, &tag.Type, &tag.EntryCount, &tag.CreatedAt, &tag.UpdatedAt); err != nil {
+				return err
+			}
+			a := byID[id]
+			a.Profile.Talent.Tags, a.Tags = append(a.Profile.Talent.Tags, name), append(a.Tags, tag)
+		}
+		return rows.Err()
+	})
+	if err := t.tx.SendBatch(ctx, b).Close(); err != nil {
+		return nil, wrap("search accounts", err)
+	}
+	return res, nil
+}
+
+const (
+	// The bookmark goes in only while both accounts are live. FOR KEY
+	// SHARE waits for a DeleteAccount of either (which locks FOR UPDATE)
+	// to end, then reads the row as that left it: a bookmark cannot slip
+	// in after DeleteAccount removed the account's. (deleted_at is tested
+	// on the row read, not in the WHERE, which would let a planner short
+	// of statistics find the id through a partial index on live rows,
+	// whole, rather than through the primary key.) The conflict with an
+	// earlier bookmark of the pair leaves that one, and returns no row.
+	qBookmarkInsert = `INSERT INTO bookmarks (id, owner, account_id, created_at)
+		SELECT $1, $2, $3, $4
+		WHERE (SELECT deleted_at IS NULL FROM accounts WHERE id = $2 FOR KEY SHARE)
+			AND (SELECT deleted_at IS NULL FROM accounts WHERE id = $3 FOR KEY SHARE)
+		ON CONFLICT (owner, account_id) DO NOTHING
+		RETURNING id`
+	qBookmarkFind   = "SELECT id, created_at FROM bookmarks WHERE owner = $1 AND account_id = $2"
+	qBookmarkDelete = "DELETE FROM bookmarks WHERE owner = $1 AND id = $2"
+	qTagList        = `SELECT id, name, key, color, categories, is_parent, type, entry_count, created_at, updated_at
+		FROM tags WHERE strpos(key, $1) > 0
+		ORDER BY entry_count DESC, name COLLATE "C", key COLLATE "C" LIMIT $2`
+)
+
+// PutBookmark inserts b unless the pair has a bookmark, and otherwise
+// returns that one. When a concurrent PutBookmark of the pair inserts
+// first, the insert waits for it to commit and then does nothing, and the
+// look-up after it, a new statement at READ COMMITTED, sees its bookmark.
+// ErrNotFound when either account is not live.
+func (t *tx) PutBookmark(ctx context.Context, b *accountd.Bookmark) (*accountd.Bookmark, bool, error) {
+	var id string
+	err := t.tx.QueryRow(ctx, qBookmarkInsert, b.ID, b.Owner, b.User, ms(b.CreatedAt)).Scan(&id)
+	if err == nil {
+		return &accountd.Bookmark{ID: id, Owner: b.Owner, User: b.User, CreatedAt: ms(b.CreatedAt)}, true, nil
+	}
+	if !errors.Is(err, pgx.ErrNoRows) {
+		return nil, false, wrap("put bookmark", err)
+	}
+	stored := &accountd.Bookmark{Owner: b.Owner, User: b.User}
+	if err := t.tx.QueryRow(ctx, qBookmarkFind, b.Owner, b.User).Scan(&stored.ID, &stored.CreatedAt); err != nil {
+		return nil, false, wrap("put bookmark", err)
+	}
+	return stored, false, nil
+}
+
+func (t *tx) DeleteBookmark(ctx context.Context, ownerID, id string) error {
+	tag, err := t.tx.Exec(ctx, qBookmarkDelete, ownerID, id)
+	return mustAffect("delete bookmark", tag, err)
+}
+
+func (t *tx) Tags(ctx context.Context, q *accountd.TagQuery) ([]accountd.Tag, error) {
+	rows, err := t.tx.Query(ctx, qTagList, q.Text, q.Limit)
+	if err != nil {
+		return nil, wrap("tags", err)
+	}
+	defer rows.Close()
+	tags := []accountd.Tag{}
+	for rows.Next() {
+		var tag accountd.Tag
+		if err := rows.Scan(&tag.ID, &tag.Name, &tag.Key, &tag.Color, &tag.Categories, &tag.IsParent, &tag.Type,
+			&tag.EntryCount, &tag.CreatedAt, &tag.UpdatedAt); err != nil {
+			return nil, wrap("tags", err)
+		}
+		tags = append(tags, tag)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, wrap("tags", err)
+	}
+	return tags, nil
+}
+
+const (
+	// backfillBatch is how many accounts backfillSearchText reads and
+	// writes at a time.
+	backfillBatch = 5000
+	qBackfillRead = `SELECT id, first_name, last_name, user_name, bio_title FROM accounts
+		WHERE id > $1 AND deleted_at IS NULL ORDER BY id LIMIT $2`
+	qBackfillWrite = `UPDATE accounts SET search_text = v.search_text
+		FROM unnest($1::text[], $2::text[]) AS v (id, search_text) WHERE accounts.id = v.id`
+)
+
+// backfillSearchText is migration 2's Go step: it writes the search text
+// of the live accounts that existed before the column did, in batches in
+// id order, so that it holds no more than a batch in memory.
+func backfillSearchText(ctx context.Context, tx pgx.Tx) error {
+	after := ""
+	for {
+		rows, err := tx.Query(ctx, qBackfillRead, after, backfillBatch)
+		if err != nil {
+			return fmt.Errorf("backfill search text: %w", err)
+		}
+		var ids, texts []string
+		for rows.Next() {
+			a := &accountd.Account{}
+			if err := rows.Scan(&a.ID, &a.FirstName, &a.LastName, &a.UserName, &a.Profile.Bio.Title); err != nil {
+				rows.Close()
+				return fmt.Errorf("backfill search text: %w", err)
+			}
+			ids, texts = append(ids, a.ID), append(texts, a.SearchText())
+		}
+		if err := rows.Err(); err != nil {
+			return fmt.Errorf("backfill search text: %w", err)
+		}
+		if len(ids) == 0 {
+			return nil
+		}
+		if _, err := tx.Exec(ctx, qBackfillWrite, ids, texts); err != nil {
+			return fmt.Errorf("backfill search text: %w", err)
+		}
+		after = ids[len(ids)-1]
+	}
+}

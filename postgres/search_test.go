@@ -1,0 +1,478 @@
+package postgres
+
+import (
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"reflect"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"accountd"
+
+	"github.com/jackc/pgx/v5"
+)
+
+// explainPopulation is how many accounts TestSearchUsesIndexes seeds: enough
+// that reading the table costs the planner more than an index that selects
+// a few per cent of it.
+const explainPopulation = 5000
+
+var (
+	explainFirst = []string{"James", "Mary", "Jeremy", "Anna", "Zoë", "Björn", "Priya", "Omar", "Chloé", "Wei",
+		"Linda", "Robert", "Fatima", "Sven", "Noa", "Mateo", "Aiko", "Jerome", "Hannah", "Lars"}
+	explainLast = []string{"Smith", "Jerez", "Müller", "Nguyen", "Brontë", "Rossi", "Kowalski", "Patel",
+		"Garcia", "Lee", "Ōtsuka", "Dubois", "Novak", "Silva", "Kim", "Tran", "Hansen", "Moreno", "Ward", "Bell"}
+	explainTitles = []string{"Software Engineer", "Product Designer", "Data Scientist", "Technical Writer",
+		"Growth Marketer", "Sales Lead", "Accountant", "Recruiter"}
+)
+
+// seedExplain stores n accounts in one transaction, as CreateAccount and
+// SetTags would leave them but in batches, and returns the id of the one
+// that owns 1% of them and has bookmarked another 1%. Roles are 85% user, 12% partner, 3% admin; 5% are
+// private; each of 40 tags is on about 5% of the accounts.
+func seedExplain(t *testing.T, db *DB, n int) (owner string) {
+	t.Helper()
+	ctx := t.Context()
+	rng := rand.New(rand.NewPCG(7, 7))
+	tx, err := db.pool.Begin(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tx.Rollback(ctx)
+	b := &pgx.Batch{}
+	var tagIDs, ids []string
+	for i := range 40 {
+		tag := accountd.NewTag(t0, fmt.Sprintf("skill %d", i))
+		tagIDs = append(tagIDs, tag.ID)
+		b.Queue(qTagInsert, tag.ID, tag.Key, tag.Name, tag.Color, []string{}, false, "", ms(t0), ms(t0))
+	}
+	for i := range n {
+		at := t0.Add(time.Duration(i) * time.Minute)
+		a := accountd.NewAccount(at, fmt.Sprintf("person%d@example.com", i),
+			explainFirst[rng.IntN(len(explainFirst))], explainLast[rng.IntN(len(explainLast))])
+		a.UserName, a.ReferralCode = fmt.Sprintf("%s-%d", accountd.UserNameBase(a.FirstName, a.LastName), i), fmt.Sprintf("R%d", i)
+		switch r := rng.IntN(100); {
+		case r < 3:
+			a.Role = accountd.RoleAdmin
+		case r < 15:
+			a.Role = accountd.RolePartner
+		}
+		a.IsPrivate = rng.IntN(20) == 0
+		a.Score = rng.IntN(100)
+		if i == 0 {
+			owner, a.Role, a.IsPrivate = a.ID, accountd.RoleAdmin, false
+		} else if rng.IntN(100) == 0 {
+			a.OwnerID = owner
+		}
+		fill := func(field *string, value string) {
+			if rng.IntN(10) < 6 {
+				*field = value
+			}
+		}
+		p := &a.Profile
+		if rng.IntN(10) < 6 {
+			p.Contact.Country, p.Contact.State, p.Contact.City = "England", "Greater Manchester", "Manchester"
+		}
+		fill(&p.Contact.Address, "30 Alice Bob Blvd")
+		fill(&p.Contact.Phone, "+442071838750")
+		fill(&p.Bio.Title, explainTitles[rng.IntN(len(explainTitles))])
+		fill(&p.Bio.Description, "Builds products people use")
+		fill(&p.Talent.About, "Ten years of shipping software.")
+		fill(&a.Socials.GitHub, "https://github.com/"+a.UserName)
+		fill(&a.Socials.Website, "https://"+a.UserName+".example.com")
+		var tags []string
+		for _, k := range rng.Perm(len(tagIDs))[:rng.IntN(5)] {
+			tags = append(tags, tagIDs[k])
+			a.Profile.Talent.Tags = append(a.Profile.Talent.Tags, fmt.Sprintf("skill %d", k))
+		}
+		b.Queue(qAccountInsert, accountArgs(a)...)
+		switch {
+		case i > 0 && rng.IntN(100) == 0:
+			b.Queue(qBookmarkInsert, accountd.NewID(at), owner, a.ID, ms(at))
+		case i > 0:
+			// Others bookmark too: the owner's are a few of the table's.
+			for range rng.IntN(3) {
+				b.Queue(qBookmarkInsert, accountd.NewID(at), a.ID, ids[rng.IntN(len(ids))], ms(at))
+			}
+		}
+		ids = append(ids, a.ID)
+		for pos, id := range tags {
+			b.Queue(qAccountTagPut, a.ID, id, pos, a.Profile.Talent.Tags[pos])
+		}
+	}
+	b.Queue("UPDATE tags SET entry_count = (SELECT count(*) FROM account_tags WHERE tag_id = tags.id)")
+	if err := tx.SendBatch(ctx, b).Close(); err != nil {
+		t.Fatal(err)
+	}
+	if err := tx.Commit(ctx); err != nil {
+		t.Fatal(err)
+	}
+	// As autovacuum would leave a table that has settled: statistics for
+	// the planner, and a visibility map for index-only scans.
+	if _, err := db.pool.Exec(ctx, "VACUUM ANALYZE accounts, account_tags, tags, bookmarks"); err != nil {
+		t.Fatal(err)
+	}
+	return owner
+}
+
+// planNodes returns every node of an EXPLAIN (FORMAT JSON) plan.
+func planNodes(plan any) []map[string]any {
+	var nodes []map[string]any
+	var walk func(node map[string]any)
+	walk = func(node map[string]any) {
+		nodes = append(nodes, node)
+		children, _ := node["Plans"].([]any)
+		for _, c := range children {
+			walk(c.(map[string]any))
+		}
+	}
+	for _, p := range plan.([]any) {
+		walk(p.(map[string]any)["Plan"].(map[string]any))
+	}
+	return nodes
+}
+
+// explain returns the plan of sql with args, as the server makes it for
+// these values (a custom plan) or, when generic is set, for any values (the
+// generic plan that a prepared statement's executions switch to once it
+// costs no more than the custom ones). Both are made through the simple
+// protocol, which inlines args as literals, so that EXECUTE can take them.
+func explain(t *testing.T, conn *pgx.Conn, sql string, args []any, generic bool) (text string, nodes []map[string]any) {
+	t.Helper()
+	ctx := t.Context()
+	simple := []any{pgx.QueryExecModeSimpleProtocol}
+	query := "EXPLAIN (FORMAT JSON) " + sql
+	if generic {
+		if _, err := conn.Exec(ctx, "DEALLOCATE ALL; SET plan_cache_mode = force_generic_plan; PREPARE explained AS "+sql, simple...); err != nil {
+			t.Fatal(err)
+		}
+		defer conn.Exec(ctx, "DEALLOCATE ALL; RESET plan_cache_mode", simple...)
+		params := make([]string, len(args))
+		for i := range params {
+			params[i] = fmt.Sprintf("$%d", i+1)
+		}
+		query = "EXPLAIN (FORMAT JSON) EXECUTE explained (" + strings.Join(params, ", ") + ")"
+	}
+	var plan any
+	if err := conn.QueryRow(ctx, query, append(simple, args...)...).Scan(&plan); err != nil {
+		t.Fatalf("%s: %v", sql, err)
+	}
+	for _, n := range planNodes(plan) {
+		line := fmt.Sprint(n["Node Type"])
+		for _, k := range []string{"Relation Name", "Index Name"} {
+			if v, ok := n[k]; ok {
+				line += fmt.Sprintf(" %s=%v", k, v)
+			}
+		}
+		text += "\n\t" + line
+	}
+	return text, planNodes(plan)
+}
+
+// TestSearchUsesIndexes: for each filter a search can drive from an index,
+// neither the count nor the page that SearchAccounts runs reads the whole
+// accounts table, with every sort, in the custom plans of the first
+// executions and in the generic plan of later ones; and the count goes
+// through the filter's own index.
+//
+// It runs with the planner's defaults, seq scans allowed: what it checks is
+// the plan the server picks on its own, on a table of a few thousand rows
+// with statistics, where each filter selects a few per cent.
+func TestSearchUsesIndexes(t *testing.T) {
+	db := openMigrated(t)
+	owner := seedExplain(t, db, explainPopulation)
+	conn, err := db.pool.Acquire(t.Context())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Release()
+
+	cases := []struct {
+		name  string
+		q     accountd.SearchQuery
+		index string // what the count must go through
+		// generic is whether to check the generic plan too. A generic plan
+		// takes the selectivity of a range with unknown bounds to be a
+		// third of the table, which it would rather read whole; but the
+		// server uses a generic plan only when it costs no more than the
+		// custom ones, which for a selective range use the index.
+		generic bool
+	}{
+		{"text", accountd.SearchQuery{Text: "jer"}, "accounts_listed_search", true},
+		{"text with accents folded", accountd.SearchQuery{Text: accountd.FoldText("Müll")}, "accounts_listed_search", true},
+		{"one tag", accountd.SearchQuery{TagKeys: []string{"skill 3"}}, "account_tags_tag", true},
+		{"all of two tags", accountd.SearchQuery{TagKeys: []string{"skill 3", "skill 4"}}, "account_tags_tag", true},
+		{"any of two tags", accountd.SearchQuery{TagKeys: []string{"skill 3", "skill 4"}, AnyTag: true}, "account_tags_tag", true},
+		{"role", accountd.SearchQuery{Role: accountd.RoleAdmin}, "accounts_listed_role", true},
+		{"completeness", accountd.SearchQuery{CompletenessMin: 80}, "accounts_listed_completeness", false},
+		{"owner", accountd.SearchQuery{OwnerID: owner}, "accounts_listed_owner", true},
+		{"bookmarked", accountd.SearchQuery{BookmarkedBy: owner}, "bookmarks_owner_account", true},
+		{"text and tag", accountd.SearchQuery{Text: "jer", TagKeys: []string{"skill 3"}}, "", true},
+	}
+	sorts := []accountd.SearchSort{accountd.SortNewest, accountd.SortOldest, accountd.SortCompleteness, accountd.SortScore}
+	for _, c := range cases {
+		for _, generic := range []bool{false, c.generic} {
+			for _, sort := range sorts {
+				q := c.q
+				q.Sort, q.Page, q.Limit, q.ViewerID = sort, 3, 12, owner
+				q.CompletenessMax, q.AsOf = 100, t0.Add(explainPopulation*time.Minute)
+				s, err := buildSearch(&q)
+				if err != nil {
+					t.Fatal(err)
+				}
+				for _, stmt := range []struct {
+					what, sql string
+					args      []any
+				}{{"count", s.count, s.countArgs}, {"page", s.page, s.pageArgs}} {
+					if stmt.what == "count" && sort != accountd.SortNewest {
+						continue // the count does not depend on the sort
+					}
+					plan, nodes := explain(t, conn.Conn(), stmt.sql, stmt.args, generic)
+					name := fmt.Sprintf("%s, %s, %s, generic plan %v", c.name, stmt.what, sort, generic)
+					t.Logf("%s:%s", name, plan)
+					used := false
+					for _, n := range nodes {
+						if n["Node Type"] == "Seq Scan" && n["Relation Name"] == "accounts" {
+							t.Errorf("%s reads the whole accounts table:%s", name, plan)
+						}
+						used = used || n["Index Name"] == c.index
+					}
+					if stmt.what == "count" && c.index != "" && !used {
+						t.Errorf("%s does not use %s:%s", name, c.index, plan)
+					}
+				}
+			}
+		}
+	}
+}
+
+// newSearchAccount is an account with a user name and referral code of its
+// own, created at.
+func newSearchAccount(at time.Time, first, last string) *accountd.Account {
+	a := accountd.NewAccount(at, strings.ToLower(first)+"."+accountd.NewID(at)+"@example.com", first, last)
+	a.UserName, a.ReferralCode = accountd.UserNameBase(first, last)+"-"+a.ID, "R"+a.ID
+	return a
+}
+
+func searchAll(t *testing.T, db *DB, q accountd.SearchQuery) *accountd.SearchResult {
+	t.Helper()
+	if q.Sort == "" {
+		q.Sort = accountd.SortNewest
+	}
+	if q.Limit == 0 {
+		q.Page, q.Limit, q.CompletenessMax = 1, 100, 100
+	}
+	var res *accountd.SearchResult
+	err := db.Read(t.Context(), func(tx accountd.Tx) (err error) {
+		res, err = tx.SearchAccounts(t.Context(), &q)
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return res
+}
+
+func hitIDs(res *accountd.SearchResult) []string {
+	ids := []string{}
+	for _, h := range res.Hits {
+		ids = append(ids, h.Account.ID)
+	}
+	return ids
+}
+
+// TestSearchHitsAreWholeAccounts: a hit is the account as AccountByID
+// reads it, owner, achievements and tags included.
+func TestSearchHitsAreWholeAccounts(t *testing.T) {
+	ctx := t.Context()
+	db := openMigrated(t)
+	admin := newSearchAccount(t0, "Grace", "Hopper")
+	admin.Role = accountd.RoleAdmin
+	a := newSearchAccount(t0.Add(time.Second), "Zoë", "Brontë")
+	a.OwnerID = admin.ID
+	a.Profile.Bio.Title = "Compiler Writer"
+	bare := newSearchAccount(t0.Add(2*time.Second), "Ann", "Lee")
+	bare.Achievements = nil
+	err := db.Write(ctx, func(tx accountd.Tx) error {
+		if err := errors.Join(tx.CreateAccount(ctx, admin), tx.CreateAccount(ctx, a), tx.CreateAccount(ctx, bare)); err != nil {
+			return err
+		}
+		_, err := tx.SetTags(ctx, a.ID, []accountd.Tag{accountd.NewTag(t0, "Go"), accountd.NewTag(t0, "COBOL")}, t0)
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	res := searchAll(t, db, accountd.SearchQuery{})
+	if res.Total != 3 || len(res.Hits) != 3 {
+		t.Fatalf("total %d, %d hits; want 3", res.Total, len(res.Hits))
+	}
+	for _, h := range res.Hits {
+		if want := accountByID(t, db, h.Account.ID); !reflect.DeepEqual(h.Account, want) {
+			t.Errorf("hit %s:\n%+v\nwant what AccountByID reads:\n%+v", h.Account.ID, h.Account, want)
+		}
+	}
+	if got := accountByID(t, db, a.ID); got.OwnerID != admin.ID {
+		t.Errorf("OwnerID read back %q, want %q", got.OwnerID, admin.ID)
+	}
+	if ids := hitIDs(searchAll(t, db, accountd.SearchQuery{OwnerID: admin.ID, Text: "bronte"})); !slices.Equal(ids, []string{a.ID}) {
+		t.Errorf("owner and folded text: %v, want [%s]", ids, a.ID)
+	}
+
+	// Deleting erases the owner and the search text with the rest.
+	if err := db.Write(ctx, func(tx accountd.Tx) error { return tx.DeleteAccount(ctx, a.ID, t0) }); err != nil {
+		t.Fatal(err)
+	}
+	var owner *string
+	var text string
+	if err := db.pool.QueryRow(ctx, "SELECT owner_id, search_text FROM accounts WHERE id = $1", a.ID).Scan(&owner, &text); err != nil {
+		t.Fatal(err)
+	}
+	if owner != nil || text != "" {
+		t.Errorf("deleted account: owner_id %v, search_text %q; want NULL and empty", owner, text)
+	}
+}
+
+// TestSearchTextIsLiteral: LIKE's wildcards and escape in a search are
+// characters to find.
+func TestSearchTextIsLiteral(t *testing.T) {
+	ctx := t.Context()
+	db := openMigrated(t)
+	names := []string{`50%_off`, `50xyoff`, `back\slash`, `backxslash`, `a_b`, `axb`}
+	ids := map[string]string{}
+	err := db.Write(ctx, func(tx accountd.Tx) error {
+		for i, name := range names {
+			a := newSearchAccount(t0.Add(time.Duration(i)*time.Second), name, "")
+			ids[name] = a.ID
+			if err := tx.CreateAccount(ctx, a); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct{ text, want string }{
+		{"50%_o", `50%_off`}, {`k\s`, `back\slash`}, {`ck\sl`, `back\slash`}, {"a_b", "a_b"}, {"_b", "a_b"}, {"%", `50%_off`},
+	} {
+		got := hitIDs(searchAll(t, db, accountd.SearchQuery{Text: c.text}))
+		if !slices.Equal(got, []string{ids[c.want]}) {
+			t.Errorf("search %q found %v; want only %s (%s)", c.text, got, ids[c.want], c.want)
+		}
+	}
+}
+
+// TestPutBookmarkConcurrently: PutBookmarks of one pair at once all
+// succeed, and all return the one bookmark that exactly one of them created.
+func TestPutBookmarkConcurrently(t *testing.T) {
+	ctx := t.Context()
+	db := openMigrated(t)
+	owner := createAccount(t, db, "owner@example.com")
+	const pairs, racers = 10, 4
+	for range pairs {
+		user := createAccount(t, db, accountd.NewID(t0)+"@example.com")
+		var wg sync.WaitGroup
+		start := make(chan struct{})
+		stored := make([]*accountd.Bookmark, racers)
+		created := make([]bool, racers)
+		errs := make([]error, racers)
+		for i := range racers {
+			wg.Go(func() {
+				<-start
+				errs[i] = db.Write(ctx, func(tx accountd.Tx) (err error) {
+					b := &accountd.Bookmark{ID: accountd.NewID(t0), Owner: owner.ID, User: user.ID, CreatedAt: t0.Add(time.Duration(i) * time.Second)}
+					stored[i], created[i], err = tx.PutBookmark(ctx, b)
+					return err
+				})
+			})
+		}
+		close(start)
+		wg.Wait()
+		if err := errors.Join(errs...); err != nil {
+			t.Fatal(err)
+		}
+		n := 0
+		for i := range racers {
+			if created[i] {
+				n++
+			}
+			if *stored[i] != *stored[0] {
+				t.Errorf("racer %d got %+v, racer 0 %+v", i, stored[i], stored[0])
+			}
+		}
+		if n != 1 {
+			t.Errorf("%d of %d racers created the bookmark; want 1", n, racers)
+		}
+	}
+}
+
+// TestPutBookmarkOfDeletedAccount: no bookmark is stored for an account
+// that is gone, either way.
+func TestPutBookmarkOfDeletedAccount(t *testing.T) {
+	ctx := t.Context()
+	db := openMigrated(t)
+	a, b := createAccount(t, db, "a@example.com"), createAccount(t, db, "b@example.com")
+	if err := db.Write(ctx, func(tx accountd.Tx) error { return tx.DeleteAccount(ctx, b.ID, t0) }); err != nil {
+		t.Fatal(err)
+	}
+	for _, pair := range [][2]string{{a.ID, b.ID}, {b.ID, a.ID}} {
+		err := db.Write(ctx, func(tx accountd.Tx) error {
+			_, _, err := tx.PutBookmark(ctx, &accountd.Bookmark{ID: accountd.NewID(t0), Owner: pair[0], User: pair[1], CreatedAt: t0})
+			return err
+		})
+		if !errors.Is(err, accountd.ErrNotFound) {
+			t.Errorf("PutBookmark %s → %s: %v, want ErrNotFound", pair[0], pair[1], err)
+		}
+	}
+}
+
+// TestMigrateBackfillsSearchText: accounts stored before migration 2 get
+// their search text from Go's folding, accents removed; deleted ones none.
+func TestMigrateBackfillsSearchText(t *testing.T) {
+	ctx := t.Context()
+	db := openURL(t, newDatabase(t))
+	if _, err := db.migrate(ctx, 1); err != nil {
+		t.Fatal(err)
+	}
+	// Version 1's columns: accountArgs less owner_id and search_text.
+	v1Fields := append(slices.Clone(accountFields[:len(accountFields)-1]), "profile_completeness")
+	insert := "INSERT INTO accounts (id, " + strings.Join(v1Fields, ", ") + ") VALUES (" + params(1, 1+len(v1Fields)) + ")"
+	var accounts []*accountd.Account
+	for i, name := range []string{"Zoë", "Björn", "Chloé", "Ömer", "Ann"} {
+		a := newSearchAccount(t0.Add(time.Duration(i)*time.Second), name, "Brontë")
+		a.Profile.Bio.Title = "Café Owner"
+		all := accountArgs(a)
+		args := append(all[:len(all)-3:len(all)-3], all[len(all)-2])
+		if _, err := db.pool.Exec(ctx, insert, args...); err != nil {
+			t.Fatal(err)
+		}
+		accounts = append(accounts, a)
+	}
+	if _, err := db.pool.Exec(ctx, "UPDATE accounts SET deleted_at = $2 WHERE id = $1", accounts[4].ID, t0); err != nil {
+		t.Fatal(err)
+	}
+	if n, err := db.Migrate(ctx); err != nil || n != len(migrations)-1 {
+		t.Fatalf("Migrate = %d, %v; want %d", n, err, len(migrations)-1)
+	}
+	for i, a := range accounts {
+		var text string
+		if err := db.pool.QueryRow(ctx, "SELECT search_text FROM accounts WHERE id = $1", a.ID).Scan(&text); err != nil {
+			t.Fatal(err)
+		}
+		want := a.SearchText()
+		if i == 4 {
+			want = ""
+		}
+		if text != want {
+			t.Errorf("search_text of %s = %q, want %q", a.FirstName, text, want)
+		}
+	}
+	if ids := hitIDs(searchAll(t, db, accountd.SearchQuery{Text: "zoe"})); !slices.Equal(ids, []string{accounts[0].ID}) {
+		t.Errorf("search zoe after the backfill: %v, want [%s]", ids, accounts[0].ID)
+	}
+}

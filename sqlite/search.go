@@ -1,0 +1,319 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"math"
+	"strings"
+
+	"accountd"
+)
+
+var (
+	qTagCode     = newQuery("SELECT code FROM tags WHERE key = ?")
+	qMatchCount  = newQuery("SELECT count(*) FROM listing_search WHERE listing_search MATCH ? AND rowid < ?")
+	qBookmarksOf = newQuery("SELECT account_id, id FROM bookmarks WHERE owner = ? AND account_id IN (SELECT value FROM json_each(?))")
+	// The listings with a role and completeness, less those from ?4 on,
+	// which are few: the ones created since a search's first page.
+	qListingCount = newQuery(`SELECT
+		(SELECT ifnull(sum(n), 0) FROM listing_counts
+			WHERE (?1 = '' OR role = ?1) AND profile_completeness BETWEEN ?2 AND ?3) -
+		(SELECT count(*) FROM listings
+			WHERE seq >= ?4 AND (?1 = '' OR +role = ?1) AND +profile_completeness BETWEEN ?2 AND ?3)`)
+	qBookmarkInsert = newQuery(`INSERT INTO bookmarks (id, owner, account_id, created_at) VALUES (?, ?, ?, ?)
+		ON CONFLICT (owner, account_id) DO NOTHING`)
+	qBookmarkFind   = newQuery("SELECT id, created_at FROM bookmarks WHERE owner = ? AND account_id = ?")
+	qBookmarkDelete = newQuery("DELETE FROM bookmarks WHERE owner = ? AND id = ?")
+	qTags           = newQuery(`SELECT ` + tagColumns + `
+		FROM tags WHERE instr(key, ?1) > 0 ORDER BY entry_count DESC, name, key LIMIT ?2`)
+)
+
+// searchPlan is a search as SQL. Filters that the full-text index holds
+// go into match; the others, which select few accounts or none can index,
+// are conditions on the listings row.
+type searchPlan struct {
+	match     string   // the FTS5 query, "" when nothing goes through the index
+	where     []string // conditions on listings, as l
+	whereArgs []any
+	before    int64 // the seq listings must be under: q.AsOf's first
+	none      bool  // some filter can match no account
+}
+
+// minTrigram is the shortest text the trigram index can look up; shorter
+// text is found by reading every listing.
+const minTrigram = 3
+
+func (t *tx) planSearch(ctx context.Context, q *accountd.SearchQuery) (*searchPlan, error) {
+	p := &searchPlan{before: math.MaxInt64}
+	if !q.AsOf.IsZero() {
+		p.before = q.AsOf.UnixMilli() * seqBucket
+	}
+	var match []string
+	if len([]rune(q.Text)) >= minTrigram {
+		match = append(match, "search_text : "+ftsString(q.Text))
+	} else if q.Text != "" {
+		p.where = append(p.where, "instr(l.search_text, ?) > 0")
+		p.whereArgs = append(p.whereArgs, q.Text)
+	}
+	if len(q.TagKeys) > 0 {
+		var tags []string
+		for _, key := range q.TagKeys {
+			var code int
+			err := t.stmt(ctx, qTagCode).QueryRowContext(ctx, key).Scan(&code)
+			if errors.Is(err, sql.ErrNoRows) {
+				continue // no account has a tag no one ever used
+			} else if err != nil {
+				return nil, err
+			}
+			tags = append(tags, ftsString(facet(facetTag, code)))
+		}
+		if len(tags) == 0 || (!q.AnyTag && len(tags) < len(q.TagKeys)) {
+			p.none = true
+			return p, nil
+		}
+		op := " AND "
+		if q.AnyTag {
+			op = " OR "
+		}
+		match = append(match, "facets : ("+strings.Join(tags, op)+")")
+	}
+	if q.Role != "" {
+		match = append(match, "facets : "+ftsString(roleFacet(q.Role)))
+	}
+	if q.CompletenessMin > 0 || q.CompletenessMax < 100 {
+		// Completeness moves in steps of ten.
+		var values []string
+		for c := 0; c <= 100; c += 10 {
+			if c >= q.CompletenessMin && c <= q.CompletenessMax {
+				values = append(values, ftsString(facet(facetCompleteness, c)))
+			}
+		}
+		if len(values) == 0 {
+			p.none = true
+			return p, nil
+		}
+		match = append(match, "facets : ("+strings.Join(values, " OR ")+")")
+	}
+	p.match = strings.Join(match, " AND ")
+	if q.OwnerID != "" {
+		p.where = append(p.where, "l.owner_id = ?")
+		p.whereArgs = append(p.whereArgs, q.OwnerID)
+	}
+	if q.BookmarkedBy != "" {
+		p.where = append(p.where, "l.account_id IN (SELECT account_id FROM bookmarks WHERE owner = ?)")
+		p.whereArgs = append(p.whereArgs, q.BookmarkedBy)
+	}
+	return p, nil
+}
+
+// ftsString quotes s as an FTS5 string, which matches it as a phrase.
+func ftsString(s string) string {
+	return `"` + strings.ReplaceAll(s, `"`, `""`) + `"`
+}
+
+// orderBy is each sort's ORDER BY on listings l, in the order of an index.
+var orderBy = map[accountd.SearchSort]string{
+	accountd.SortNewest:       "l.seq DESC",
+	accountd.SortOldest:       "l.seq",
+	accountd.SortCompleteness: "l.profile_completeness DESC, l.account_id DESC",
+	accountd.SortScore:        "l.score DESC, l.account_id DESC",
+}
+
+// SearchAccounts runs two queries, one for the page and one for the total,
+// both built from the same plan in the same snapshot.
+//
+// With the default sorts, an indexed filter walks the full-text index's
+// matches in seq order and stops at the page. The other sorts walk their
+// own index and keep the rows the index matched. Totals come from the
+// index's match count, or from listing_counts when only role and
+// completeness filter.
+func (t *tx) SearchAccounts(ctx context.Context, q *accountd.SearchQuery) (*accountd.SearchResult, error) {
+	p, err := t.planSearch(ctx, q)
+	if err != nil {
+		return nil, wrap("search accounts", err)
+	}
+	res := &accountd.SearchResult{Hits: []accountd.SearchHit{}}
+	if p.none {
+		return res, nil
+	}
+	if res.Total, err = t.searchTotal(ctx, q, p); err != nil {
+		return nil, wrap("search accounts", err)
+	}
+	if q.Offset() >= res.Total {
+		return res, nil
+	}
+	ids, err := t.searchPage(ctx, q, p)
+	if err != nil {
+		return nil, wrap("search accounts", err)
+	}
+	accounts, err := t.accounts(ctx, ids)
+	if err != nil {
+		return nil, wrap("search accounts", err)
+	}
+	marks, err := t.bookmarksOf(ctx, q.ViewerID, ids)
+	if err != nil {
+		return nil, wrap("search accounts", err)
+	}
+	for _, id := range ids {
+		res.Hits = append(res.Hits, accountd.SearchHit{Account: accounts[id], BookmarkID: marks[id]})
+	}
+	return res, nil
+}
+
+// bookmarksOf returns owner's bookmarks of the accounts, by account.
+func (t *tx) bookmarksOf(ctx context.Context, owner string, accountIDs []string) (map[string]string, error) {
+	rows, err := t.stmt(ctx, qBookmarksOf).QueryContext(ctx, owner, jsonText(accountIDs))
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	marks := map[string]string{}
+	for rows.Next() {
+		var accountID, id string
+		if err := rows.Scan(&accountID, &id); err != nil {
+			return nil, err
+		}
+		marks[accountID] = id
+	}
+	return marks, rows.Err()
+}
+
+func (t *tx) searchTotal(ctx context.Context, q *accountd.SearchQuery, p *searchPlan) (int, error) {
+	query, args := p.countQuery(q)
+	stmt, err := t.built(ctx, query)
+	if err != nil {
+		return 0, err
+	}
+	var total int
+	err = stmt.QueryRowContext(ctx, args...).Scan(&total)
+	return total, err
+}
+
+// countQuery is the SQL that counts what p selects, and its arguments.
+func (p *searchPlan) countQuery(q *accountd.SearchQuery) (string, []any) {
+	switch {
+	case p.match == "" && len(p.where) == 0:
+		return queries[qListingCount], []any{q.Role, q.CompletenessMin, q.CompletenessMax, p.before}
+	case p.match != "" && len(p.where) == 0:
+		return queries[qMatchCount], []any{p.match, p.before}
+	default:
+		from, args := p.from()
+		return "SELECT count(*) " + from, args
+	}
+}
+
+// from is the FROM and WHERE clauses of p over listings l, and their arguments.
+func (p *searchPlan) from() (string, []any) {
+	var b strings.Builder
+	var args []any
+	if p.match != "" {
+		b.WriteString("FROM listing_search JOIN listings AS l ON l.seq = listing_search.rowid" +
+			" WHERE listing_search MATCH ? AND listing_search.rowid < ?")
+		args = append(args, p.match, p.before)
+	} else {
+		b.WriteString("FROM listings AS l WHERE l.seq < ?")
+		args = append(args, p.before)
+	}
+	for _, w := range p.where {
+		b.WriteString(" AND ")
+		b.WriteString(w)
+	}
+	return b.String(), append(args, p.whereArgs...)
+}
+
+func (t *tx) searchPage(ctx context.Context, q *accountd.SearchQuery, p *searchPlan) ([]string, error) {
+	query, args, err := p.pageQuery(q)
+	if err != nil {
+		return nil, err
+	}
+	stmt, err := t.built(ctx, query)
+	if err != nil {
+		return nil, err
+	}
+	rows, err := stmt.QueryContext(ctx, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var ids []string
+	for rows.Next() {
+		var id string
+		if err := rows.Scan(&id); err != nil {
+			return nil, err
+		}
+		ids = append(ids, id)
+	}
+	return ids, rows.Err()
+}
+
+// pageQuery is the SQL that reads the ids of q's page of what p selects,
+// and its arguments.
+func (p *searchPlan) pageQuery(q *accountd.SearchQuery) (string, []any, error) {
+	order, ok := orderBy[q.Sort]
+	if !ok {
+		return "", nil, fmt.Errorf("unknown sort %q", q.Sort)
+	}
+	var query string
+	var args []any
+	if p.match != "" && (q.Sort == accountd.SortNewest || q.Sort == accountd.SortOldest) {
+		// The index yields its matches in rowid order, which is seq's.
+		from, fromArgs := p.from()
+		query, args = "SELECT l.account_id "+from+" ORDER BY listing_search.rowid"+strings.TrimPrefix(order, "l.seq"), fromArgs
+	} else {
+		// Walk the sort's index; an indexed filter becomes a set of seqs,
+		// built once, that each row is checked against.
+		where := append([]string{"l.seq < ?"}, p.where...)
+		args = append([]any{p.before}, p.whereArgs...)
+		if p.match != "" {
+			where = append(where, "l.seq IN (SELECT rowid FROM listing_search WHERE listing_search MATCH ?)")
+			args = append(args, p.match)
+		}
+		query = "SELECT l.account_id FROM listings AS l WHERE " + strings.Join(where, " AND ") + " ORDER BY " + order
+	}
+	return query + " LIMIT ? OFFSET ?", append(args, q.Limit, q.Offset()), nil
+}
+
+// PutBookmark inserts b unless the pair is there, and reads back the one
+// that is: b's when the insert happened, the earlier one otherwise.
+func (t *tx) PutBookmark(ctx context.Context, b *accountd.Bookmark) (*accountd.Bookmark, bool, error) {
+	res, err := t.stmt(ctx, qBookmarkInsert).ExecContext(ctx, b.ID, b.Owner, b.User, b.CreatedAt.UnixMilli())
+	if err != nil {
+		return nil, false, wrap("put bookmark", err)
+	}
+	n, err := res.RowsAffected()
+	if err != nil {
+		return nil, false, wrap("put bookmark", err)
+	}
+	stored := &accountd.Bookmark{Owner: b.Owner, User: b.User}
+	if err := t.stmt(ctx, qBookmarkFind).QueryRowContext(ctx, b.Owner, b.User).Scan(&stored.ID, millis{&stored.CreatedAt}); err != nil {
+		return nil, false, wrap("put bookmark", err)
+	}
+	return stored, n == 1, nil
+}
+
+func (t *tx) DeleteBookmark(ctx context.Context, ownerID, id string) error {
+	res, err := t.stmt(ctx, qBookmarkDelete).ExecContext(ctx, ownerID, id)
+	return mustAffect("delete bookmark", res, err)
+}
+
+func (t *tx) Tags(ctx context.Context, q *accountd.TagQuery) ([]accountd.Tag, error) {
+	rows, err := t.stmt(ctx, qTags).QueryContext(ctx, q.Text, q.Limit)
+	if err != nil {
+		return nil, wrap("tags", err)
+	}
+	defer rows.Close()
+	tags := []accountd.Tag{}
+	for rows.Next() {
+		tag, err := scanTag(rows)
+		if err != nil {
+			return nil, wrap("tags", err)
+		}
+		tags = append(tags, tag)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, wrap("tags", err)
+	}
+	return tags, nil
+}
