@@ -69,30 +69,25 @@ func newEnv(t testing.TB, tune ...func(*accountd.Config)) *env {
 func newEnvOn(t testing.TB, kind storeKind, tune ...func(*accountd.Config)) *env {
 	t.Helper()
 	ctx := context.Background()
-	var store accountd.Store
+	var store interface {
+		accountd.Store
+		Migrate(context.Context) (int, error)
+	}
+	var err error
 	switch kind {
 	case sqliteStore:
-		db, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "accountd.db"))
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { db.Close() })
-		if _, err := db.Migrate(ctx); err != nil {
-			t.Fatal(err)
-		}
-		store = db
+		store, err = sqlite.Open(ctx, filepath.Join(t.TempDir(), "accountd.db"))
 	case postgresStore:
-		db, err := postgres.Open(ctx, freshPostgres(t))
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { db.Close() })
-		if _, err := db.Migrate(ctx); err != nil {
-			t.Fatal(err)
-		}
-		store = db
+		store, err = postgres.Open(ctx, freshPostgres(t))
 	default:
 		t.Fatalf("unknown store %q", kind)
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { store.Close() })
+	if _, err := store.Migrate(ctx); err != nil {
+		t.Fatal(err)
 	}
 	smtp := mailtest.Start(t)
 	sender, err := mail.NewSMTP(smtp.URL(), "accountd <no-reply@example.com>", nil)
