@@ -56,9 +56,10 @@ func (a *args) add(v any) string {
 //
 //   - text: search_text LIKE '%text%', through the trigram index, for three
 //     characters or more; strpos for fewer, which no index can serve;
-//   - tags: a semi-join on account_tags by tag key, one per key for all of
-//     them, one with every key for any. A key no tag has selects no account,
-//     so all of several keys selects none, and any of them ignores it;
+//   - tags: a semi-join on the account_tags of the keys' tags, which are
+//     looked up first; for all of several keys, only the accounts with a row
+//     for each. A key no tag has selects no account, so all of several keys
+//     selects none, and any of them ignores it;
 //   - role and owner: equality, served by indexes that continue in the
 //     default sort's order;
 //   - completeness: a range on its sort's index, left out when it is the
@@ -81,15 +82,15 @@ func buildSearch(q *accountd.SearchQuery) (*searchSQL, error) {
 	case q.Text != "":
 		where = append(where, "strpos(a.search_text, "+a.add(q.Text)+") > 0")
 	}
-	if keys := distinct(q.TagKeys); len(keys) > 0 {
-		const withTag = "a.id IN (SELECT at.account_id FROM account_tags AS at JOIN tags AS t ON t.id = at.tag_id WHERE t.key "
-		if q.AnyTag {
-			where = append(where, withTag+"= ANY("+a.add(keys)+"))")
-		} else {
-			for _, key := range keys {
-				where = append(where, withTag+"= "+a.add(key)+")")
-			}
-		}
+	switch keys := distinct(q.TagKeys); {
+	case len(keys) == 0:
+	case len(keys) == 1:
+		where = append(where, "a.id IN (SELECT account_id FROM account_tags WHERE tag_id = (SELECT id FROM tags WHERE key = "+a.add(keys[0])+"))")
+	case q.AnyTag:
+		where = append(where, "a.id IN (SELECT account_id FROM account_tags WHERE "+tagIDsIn(a.add(keys))+")")
+	default:
+		where = append(where, "a.id IN (SELECT account_id FROM account_tags WHERE "+tagIDsIn(a.add(keys))+
+			" GROUP BY account_id HAVING count(*) = "+a.add(len(keys))+")")
 	}
 	if q.Role != "" {
 		where = append(where, "a.role = "+a.add(q.Role))
@@ -121,6 +122,13 @@ func buildSearch(q *accountd.SearchQuery) (*searchSQL, error) {
 	return s, nil
 }
 
+// tagIDsIn is the condition on account_tags that keeps the rows of the
+// tags with the keys in keys, a parameter. The tags are looked up first,
+// once, so that account_tags_tag finds their rows.
+func tagIDsIn(keys string) string {
+	return "tag_id = ANY (ARRAY(SELECT id FROM tags WHERE key = ANY (" + keys + ")))"
+}
+
 // escapeLike makes s a LIKE pattern that matches s only: its wildcards and
 // the escape character, backslash (LIKE's default), become literal.
 func escapeLike(s string) string {
@@ -139,6 +147,20 @@ func distinct(keys []string) []string {
 }
 
 const (
+	// qSearchSettings set, for the rest of the transaction, how the server
+	// plans a search.
+	//
+	// Each search is planned for its values: a prepared statement is
+	// otherwise planned once for any values, after five executions whose
+	// custom plans cost about as much, and a search's best plan depends on
+	// how many accounts its values select: the plan for a rare tag is a poor
+	// one for a common tag. Planning costs less than a millisecond.
+	//
+	// No search starts parallel workers: searches are many and short, and
+	// run side by side already; starting workers adds more to a search's
+	// time than they save, and takes them from the other searches.
+	qSearchSettings = `SELECT set_config('plan_cache_mode', 'force_custom_plan', true),
+		set_config('max_parallel_workers_per_gather', '0', true)`
 	// The achievements and tags of the accounts of a page, grouped by
 	// account, each group in AccountByID's order. $1 is the ids.
 	qPageAchievements = "SELECT " + achievementColumns + " FROM achievements WHERE owner = ANY($1) ORDER BY owner, created_at, id"
@@ -159,6 +181,7 @@ func (t *tx) SearchAccounts(ctx context.Context, q *accountd.SearchQuery) (*acco
 	byID := map[string]*accountd.Account{}
 	var ids []string
 	b := &pgx.Batch{}
+	b.Queue(qSearchSettings)
 	b.Queue(s.count, s.countArgs...).QueryRow(func(row pgx.Row) error { return row.Scan(&res.Total) })
 	b.Queue(s.page, s.pageArgs...).Query(func(rows pgx.Rows) error {
 		for rows.Next() {

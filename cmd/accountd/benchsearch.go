@@ -90,6 +90,19 @@ func benchSearchSize(ctx context.Context, c config, database string, n, clients 
 	if err != nil {
 		return nil, nil, err
 	}
+	if strings.HasPrefix(database, "postgres://") || strings.HasPrefix(database, "postgresql://") {
+		// Statistics, as autovacuum would gather them in time: without
+		// them the planner takes a fresh table for an empty one.
+		conn, err := pgx.Connect(ctx, database)
+		if err != nil {
+			return nil, nil, err
+		}
+		_, err = conn.Exec(ctx, "VACUUM ANALYZE")
+		conn.Close(ctx)
+		if err != nil {
+			return nil, nil, err
+		}
+	}
 	elapsed := time.Since(started)
 	fmt.Fprintf(stdout, "\nsearch at N = %d: loaded in %s, %.0f accounts/s\n", n, elapsed.Round(time.Second), float64(n)/elapsed.Seconds())
 

@@ -31,10 +31,12 @@ CREATE INDEX accounts_listed_search ON accounts USING gin (search_text gin_trgm_
 	WHERE deleted_at IS NULL AND NOT is_private;
 
 -- Each sort, ending with id as the sorts do, walked backwards for the
--- descending ones. The default sort's also serves AsOf's bound.
+-- descending ones. The default sort's also serves AsOf's bound, which the
+-- completeness index holds too, so that a count of a completeness range
+-- reads the index alone.
 CREATE INDEX accounts_listed_created ON accounts (created_at, id)
 	WHERE deleted_at IS NULL AND NOT is_private;
-CREATE INDEX accounts_listed_completeness ON accounts (profile_completeness, id)
+CREATE INDEX accounts_listed_completeness ON accounts (profile_completeness, id) INCLUDE (created_at)
 	WHERE deleted_at IS NULL AND NOT is_private;
 CREATE INDEX accounts_listed_score ON accounts (score, id)
 	WHERE deleted_at IS NULL AND NOT is_private;
@@ -46,6 +48,13 @@ CREATE INDEX accounts_listed_role ON accounts (role, created_at, id)
 	WHERE deleted_at IS NULL AND NOT is_private;
 CREATE INDEX accounts_listed_owner ON accounts (owner_id, created_at, id)
 	WHERE owner_id IS NOT NULL AND deleted_at IS NULL AND NOT is_private;
+
+-- A listed account by id, with what the filters other than text look at:
+-- a search driven by tags or bookmarks checks each account it finds
+-- against the rest here, from the index alone, and counts it without
+-- reading its row.
+CREATE INDEX accounts_listed_id ON accounts (id) INCLUDE (created_at, role, profile_completeness, owner_id)
+	WHERE deleted_at IS NULL AND NOT is_private;
 
 -- 0001 made this for searches; accounts_listed_completeness replaces it.
 DROP INDEX accounts_profile_completeness;
