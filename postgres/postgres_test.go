@@ -109,7 +109,7 @@ func TestStore(t *testing.T) {
 	if _, err := openURL(t, url).Migrate(t.Context()); err != nil {
 		t.Fatal(err)
 	}
-	storetest.Run(t, func(t *testing.T) accountd.Store {
+	empty := func(t *testing.T) *DB {
 		db := openURL(t, url)
 		_, err := db.pool.Exec(t.Context(),
 			"TRUNCATE accounts, achievements, sessions, codes, outbox, rate_limits, tags, account_tags, bookmarks")
@@ -117,7 +117,44 @@ func TestStore(t *testing.T) {
 			t.Fatal(err)
 		}
 		return db
+	}
+	storetest.Run(t, func(t *testing.T) accountd.Store { return empty(t) })
+	storetest.RunRows(t, func(t *testing.T) (accountd.Store, storetest.Rows) {
+		db := empty(t)
+		return db, rows{db}
 	})
+}
+
+// rows reads the database's rows for storetest.RunRows.
+type rows struct{ db *DB }
+
+func (r rows) Row(ctx context.Context, query, arg string) (map[string]any, error) {
+	rs, err := r.db.pool.Query(ctx, strings.Replace(query, "?", "$1", 1), arg)
+	if err != nil {
+		return nil, err
+	}
+	defer rs.Close()
+	if !rs.Next() {
+		return nil, rs.Err()
+	}
+	values, err := rs.Values()
+	if err != nil {
+		return nil, err
+	}
+	byName := make(map[string]any, len(values))
+	for i, f := range rs.FieldDescriptions() {
+		byName[f.Name] = values[i]
+	}
+	return byName, nil
+}
+
+// Time reads a timestamptz.
+func (rows) Time(v any) (time.Time, error) {
+	t, ok := v.(time.Time)
+	if !ok {
+		return time.Time{}, fmt.Errorf("want a timestamptz, got %T", v)
+	}
+	return t, nil
 }
 
 func TestMigrate(t *testing.T) {
@@ -500,168 +537,3 @@ func TestWriteInsideReadFails(t *testing.T) {
 	}
 }
 
-// mailRow reads what the interface does not show of a mail: its body once
-// sent, and whether its row exists at all.
-func mailRow(t *testing.T, db *DB, id string) (body string, exists bool) {
-	t.Helper()
-	err := db.pool.QueryRow(t.Context(), "SELECT body FROM outbox WHERE id = $1", id).Scan(&body)
-	if errors.Is(err, pgx.ErrNoRows) {
-		return "", false
-	}
-	if err != nil {
-		t.Fatal(err)
-	}
-	return body, true
-}
-
-func TestMarkMailSentEmptiesBody(t *testing.T) {
-	ctx := t.Context()
-	db := openMigrated(t)
-	m := accountd.NewMail(t0, "ada@example.com", "Verify your email", "Your code is 123456")
-	if err := db.Write(ctx, func(tx accountd.Tx) error { return tx.EnqueueMail(ctx, m) }); err != nil {
-		t.Fatal(err)
-	}
-	if err := db.MarkMailSent(ctx, m.ID, t0); err != nil {
-		t.Fatal(err)
-	}
-	if body, _ := mailRow(t, db, m.ID); body != "" {
-		t.Errorf("body after MarkMailSent = %q, want empty", body)
-	}
-}
-
-func TestPruneDeletesMailSentOverAWeekAgo(t *testing.T) {
-	ctx := t.Context()
-	db := openMigrated(t)
-	now := t0.Add(30 * 24 * time.Hour)
-	old := accountd.NewMail(t0, "ada@example.com", "Old", "old")
-	recent := accountd.NewMail(t0, "ada@example.com", "Recent", "recent")
-	unsent := accountd.NewMail(t0, "ada@example.com", "Unsent", "unsent")
-	err := db.Write(ctx, func(tx accountd.Tx) error {
-		return errors.Join(tx.EnqueueMail(ctx, old), tx.EnqueueMail(ctx, recent), tx.EnqueueMail(ctx, unsent))
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := errors.Join(
-		db.MarkMailSent(ctx, old.ID, now.Add(-7*24*time.Hour-time.Millisecond)),
-		db.MarkMailSent(ctx, recent.ID, now.Add(-7*24*time.Hour)),
-	); err != nil {
-		t.Fatal(err)
-	}
-	if err := db.Prune(ctx, now); err != nil {
-		t.Fatal(err)
-	}
-	for _, c := range []struct {
-		m    *accountd.Mail
-		kept bool
-	}{{old, false}, {recent, true}, {unsent, true}} {
-		if _, exists := mailRow(t, db, c.m.ID); exists != c.kept {
-			t.Errorf("mail %q after Prune: exists = %v, want %v", c.m.Subject, exists, c.kept)
-		}
-	}
-}
-
-// TestDeleteAccountLeavesNoPersonalData reads the deleted account's row
-// itself: nothing of what the person gave may remain in any column.
-func TestDeleteAccountLeavesNoPersonalData(t *testing.T) {
-	ctx := t.Context()
-	db := openMigrated(t)
-	a := accountd.NewAccount(t0, "Ada.Lovelace@example.com", "Augusta", "Byron")
-	a.UserName, a.ReferralCode, a.PasswordHash = "augusta-byron-x7k2", "Qz9w", "$argon2id$v=19$secret"
-	a.Profile.Contact = accountd.Contact{Country: "UK", State: "Surrey", City: "Ockham", Address: "Ockham Park", Phone: "+44 1483 000000"}
-	a.Profile.Bio = accountd.Bio{Title: "Enchantress of Numbers", Description: "Notes on the engine"}
-	a.Profile.Talent.About = "Writes the first program"
-	a.Socials = accountd.Socials{GitHub: "augusta", Twitter: "@augusta", LinkedIn: "in/augusta", Website: "https://augusta.example"}
-	a.TwoFA.Secret, a.TwoFA.RecoveryCodes = []byte("augusta's sealed secret"), [][]byte{[]byte("augusta's recovery hash")}
-	referrer := accountd.NewAccount(t0, "grace@example.com", "Grace", "Hopper")
-	referrer.UserName, referrer.ReferralCode = "grace-hopper-0000", "GRCE"
-	a.ReferredBy = referrer.ID
-	at := t0.Add(time.Hour)
-	err := db.Write(ctx, func(tx accountd.Tx) error {
-		if err := errors.Join(tx.CreateAccount(ctx, referrer), tx.CreateAccount(ctx, a)); err != nil {
-			return err
-		}
-		_, err := tx.SetTags(ctx, a.ID, []accountd.Tag{accountd.NewTag(t0, "Analytical Engines")}, t0)
-		return err
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := db.Write(ctx, func(tx accountd.Tx) error { return tx.DeleteAccount(ctx, a.ID, at) }); err != nil {
-		t.Fatal(err)
-	}
-
-	rows, err := db.pool.Query(ctx, "SELECT * FROM accounts WHERE id = $1", a.ID)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer rows.Close()
-	if !rows.Next() {
-		t.Fatalf("the deleted account's row is gone: %v; want it kept, so its id stays taken", rows.Err())
-	}
-	values, err := rows.Values()
-	if err != nil {
-		t.Fatal(err)
-	}
-	personal := []string{a.Email, a.EmailKey, a.PasswordHash, a.FirstName, a.LastName, a.UserName, a.ReferralCode,
-		referrer.ID, "Surrey", "Ockham", "+44", "Enchantress", "engine", "program", "augusta"}
-	for i, field := range rows.FieldDescriptions() {
-		v := fmt.Sprint(values[i])
-		if b, ok := values[i].([]byte); ok {
-			v = string(b)
-		}
-		for _, p := range personal {
-			if strings.Contains(strings.ToLower(v), strings.ToLower(p)) {
-				t.Errorf("column %s = %q still holds %q", field.Name, v, p)
-			}
-		}
-		if deleted, _ := values[i].(time.Time); field.Name == "deleted_at" && !deleted.Equal(at) {
-			t.Errorf("deleted_at = %v, want %v", values[i], at)
-		}
-	}
-	rows.Close()
-	for _, table := range []string{"account_tags WHERE account_id", "achievements WHERE owner"} {
-		var n int
-		if err := db.pool.QueryRow(ctx, "SELECT count(*) FROM "+table+" = $1", a.ID).Scan(&n); err != nil {
-			t.Fatal(err)
-		}
-		if n != 0 {
-			t.Errorf("%d rows left in %s", n, table)
-		}
-	}
-}
-
-// TestProfileCompleteness: the column a search sorts on holds what the
-// domain computes.
-func TestProfileCompleteness(t *testing.T) {
-	ctx := t.Context()
-	db := openMigrated(t)
-	stored := func(a *accountd.Account) int {
-		t.Helper()
-		var n int
-		if err := db.pool.QueryRow(ctx, "SELECT profile_completeness FROM accounts WHERE id = $1", a.ID).Scan(&n); err != nil {
-			t.Fatal(err)
-		}
-		return n
-	}
-	a := accountd.NewAccount(t0, "ada@example.com", "Ada", "Lovelace")
-	a.UserName, a.ReferralCode = "ada-lovelace-0000", "ADA0"
-	a.Profile.Bio.Title = "Analyst"
-	if err := db.Write(ctx, func(tx accountd.Tx) error { return tx.CreateAccount(ctx, a) }); err != nil {
-		t.Fatal(err)
-	}
-	if got, want := stored(a), a.Completeness(); got != want || want == 0 {
-		t.Errorf("after CreateAccount: profile_completeness = %d, want %d", got, want)
-	}
-
-	a.Profile.Contact = accountd.Contact{Country: "UK", State: "London", City: "London", Address: "St James's Square", Phone: "+44 20 7946 0000"}
-	a.Profile.Bio.Description = "Notes on the engine"
-	a.Profile.Talent.About, a.Profile.Talent.Tags = "Programs", []string{"Go"}
-	a.Socials = accountd.Socials{GitHub: "ada", Website: "https://ada.example.com"}
-	if err := db.Write(ctx, func(tx accountd.Tx) error { return tx.UpdateAccount(ctx, a) }); err != nil {
-		t.Fatal(err)
-	}
-	if got, want := stored(a), a.Completeness(); got != want || want != 90 {
-		t.Errorf("after UpdateAccount: profile_completeness = %d, want %d (90)", got, want)
-	}
-}

@@ -2,11 +2,9 @@ package sqlite
 
 import (
 	"context"
-	"database/sql"
 	"errors"
 	"fmt"
 	"path/filepath"
-	"strings"
 	"testing"
 	"time"
 
@@ -40,8 +38,49 @@ func openMigrated(t testing.TB) *DB {
 	return db
 }
 
+// rows reads the database's rows for storetest.RunRows.
+type rows struct{ db *DB }
+
+func (r rows) Row(ctx context.Context, query, arg string) (map[string]any, error) {
+	rs, err := r.db.reader.db.QueryContext(ctx, query, arg)
+	if err != nil {
+		return nil, err
+	}
+	defer rs.Close()
+	columns, err := rs.Columns()
+	if err != nil || !rs.Next() {
+		return nil, errors.Join(err, rs.Err())
+	}
+	values := make([]any, len(columns))
+	pointers := make([]any, len(columns))
+	for i := range values {
+		pointers[i] = &values[i]
+	}
+	if err := rs.Scan(pointers...); err != nil {
+		return nil, err
+	}
+	byName := make(map[string]any, len(columns))
+	for i, c := range columns {
+		byName[c] = values[i]
+	}
+	return byName, nil
+}
+
+// Time reads the Unix milliseconds times are kept as.
+func (rows) Time(v any) (time.Time, error) {
+	ms, ok := v.(int64)
+	if !ok {
+		return time.Time{}, fmt.Errorf("want INTEGER milliseconds, got %T", v)
+	}
+	return time.UnixMilli(ms).UTC(), nil
+}
+
 func TestStore(t *testing.T) {
 	storetest.Run(t, func(t *testing.T) accountd.Store { return openMigrated(t) })
+	storetest.RunRows(t, func(t *testing.T) (accountd.Store, storetest.Rows) {
+		db := openMigrated(t)
+		return db, rows{db}
+	})
 }
 
 func TestMigrate(t *testing.T) {
@@ -110,67 +149,6 @@ func TestOpenRefusesQuestionMark(t *testing.T) {
 	if db, err := Open(t.Context(), filepath.Join(t.TempDir(), "a?b.db")); err == nil {
 		db.Close()
 		t.Fatal("Open of a path with '?' succeeded")
-	}
-}
-
-// mailRow reads what the interface does not show of a mail: its body once
-// sent, and whether its row exists at all.
-func mailRow(t *testing.T, db *DB, id string) (body string, exists bool) {
-	t.Helper()
-	err := db.reader.db.QueryRowContext(t.Context(), "SELECT body FROM outbox WHERE id = ?", id).Scan(&body)
-	if errors.Is(err, sql.ErrNoRows) {
-		return "", false
-	}
-	if err != nil {
-		t.Fatal(err)
-	}
-	return body, true
-}
-
-func TestMarkMailSentEmptiesBody(t *testing.T) {
-	ctx := t.Context()
-	db := openMigrated(t)
-	m := accountd.NewMail(t0, "ada@example.com", "Verify your email", "Your code is 123456")
-	if err := db.Write(ctx, func(tx accountd.Tx) error { return tx.EnqueueMail(ctx, m) }); err != nil {
-		t.Fatal(err)
-	}
-	if err := db.MarkMailSent(ctx, m.ID, t0); err != nil {
-		t.Fatal(err)
-	}
-	if body, _ := mailRow(t, db, m.ID); body != "" {
-		t.Errorf("body after MarkMailSent = %q, want empty", body)
-	}
-}
-
-func TestPruneDeletesMailSentOverAWeekAgo(t *testing.T) {
-	ctx := t.Context()
-	db := openMigrated(t)
-	now := t0.Add(30 * 24 * time.Hour)
-	old := accountd.NewMail(t0, "ada@example.com", "Old", "old")
-	recent := accountd.NewMail(t0, "ada@example.com", "Recent", "recent")
-	unsent := accountd.NewMail(t0, "ada@example.com", "Unsent", "unsent")
-	err := db.Write(ctx, func(tx accountd.Tx) error {
-		return errors.Join(tx.EnqueueMail(ctx, old), tx.EnqueueMail(ctx, recent), tx.EnqueueMail(ctx, unsent))
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := errors.Join(
-		db.MarkMailSent(ctx, old.ID, now.Add(-7*24*time.Hour-time.Millisecond)),
-		db.MarkMailSent(ctx, recent.ID, now.Add(-7*24*time.Hour)),
-	); err != nil {
-		t.Fatal(err)
-	}
-	if err := db.Prune(ctx, now); err != nil {
-		t.Fatal(err)
-	}
-	for _, c := range []struct {
-		m    *accountd.Mail
-		kept bool
-	}{{old, false}, {recent, true}, {unsent, true}} {
-		if _, exists := mailRow(t, db, c.m.ID); exists != c.kept {
-			t.Errorf("mail %q after Prune: exists = %v, want %v", c.m.Subject, exists, c.kept)
-		}
 	}
 }
 
@@ -261,115 +239,6 @@ func TestSessionAccountNoticesOtherProcesses(t *testing.T) {
 			t.Fatalf("still %q %s after another process's commit", got.FirstName, 5*hotPoll)
 		}
 		time.Sleep(10 * time.Millisecond)
-	}
-}
-
-// TestDeleteAccountLeavesNoPersonalData reads the deleted account's row
-// itself: nothing of what the person gave may remain in any column.
-func TestDeleteAccountLeavesNoPersonalData(t *testing.T) {
-	ctx := t.Context()
-	db := openMigrated(t)
-	a := accountd.NewAccount(t0, "Ada.Lovelace@example.com", "Augusta", "Byron")
-	a.UserName, a.ReferralCode, a.PasswordHash = "augusta-byron-x7k2", "Qz9w", "$argon2id$v=19$secret"
-	a.Profile.Contact = accountd.Contact{Country: "UK", State: "Surrey", City: "Ockham", Address: "Ockham Park", Phone: "+44 1483 000000"}
-	a.Profile.Bio = accountd.Bio{Title: "Enchantress of Numbers", Description: "Notes on the engine"}
-	a.Profile.Talent.About = "Writes the first program"
-	a.Socials = accountd.Socials{GitHub: "augusta", Twitter: "@augusta", LinkedIn: "in/augusta", Website: "https://augusta.example"}
-	referrer := accountd.NewAccount(t0, "grace@example.com", "Grace", "Hopper")
-	referrer.UserName, referrer.ReferralCode = "grace-hopper-0000", "GRCE"
-	a.ReferredBy = referrer.ID
-	at := t0.Add(time.Hour)
-	err := db.Write(ctx, func(tx accountd.Tx) error {
-		if err := errors.Join(tx.CreateAccount(ctx, referrer), tx.CreateAccount(ctx, a)); err != nil {
-			return err
-		}
-		_, err := tx.SetTags(ctx, a.ID, []accountd.Tag{accountd.NewTag(t0, "Analytical Engines")}, t0)
-		return err
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := db.Write(ctx, func(tx accountd.Tx) error { return tx.DeleteAccount(ctx, a.ID, at) }); err != nil {
-		t.Fatal(err)
-	}
-
-	rows, err := db.reader.db.QueryContext(ctx, "SELECT * FROM accounts WHERE id = ?", a.ID)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer rows.Close()
-	columns, err := rows.Columns()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if !rows.Next() {
-		t.Fatalf("the deleted account's row is gone: %v; want it kept, so its id stays taken", rows.Err())
-	}
-	values := make([]any, len(columns))
-	pointers := make([]any, len(columns))
-	for i := range values {
-		pointers[i] = &values[i]
-	}
-	if err := rows.Scan(pointers...); err != nil {
-		t.Fatal(err)
-	}
-	personal := []string{a.Email, a.EmailKey, a.PasswordHash, a.FirstName, a.LastName, a.UserName, a.ReferralCode,
-		referrer.ID, "Surrey", "Ockham", "+44", "Enchantress", "engine", "program", "augusta"}
-	for i, column := range columns {
-		v := fmt.Sprint(values[i])
-		for _, p := range personal {
-			if strings.Contains(strings.ToLower(v), strings.ToLower(p)) {
-				t.Errorf("column %s = %q still holds %q", column, v, p)
-			}
-		}
-		if column == "deleted_at" && values[i] != at.UnixMilli() {
-			t.Errorf("deleted_at = %v, want %d", values[i], at.UnixMilli())
-		}
-	}
-	for _, table := range []string{"account_tags WHERE account_id", "achievements WHERE owner"} {
-		var n int
-		if err := db.reader.db.QueryRowContext(ctx, "SELECT count(*) FROM "+table+" = ?", a.ID).Scan(&n); err != nil {
-			t.Fatal(err)
-		}
-		if n != 0 {
-			t.Errorf("%d rows left in %s", n, table)
-		}
-	}
-}
-
-// TestProfileCompleteness: the column a search sorts on holds what the
-// domain computes.
-func TestProfileCompleteness(t *testing.T) {
-	ctx := t.Context()
-	db := openMigrated(t)
-	stored := func(a *accountd.Account) int {
-		t.Helper()
-		var n int
-		if err := db.reader.db.QueryRowContext(ctx, "SELECT profile_completeness FROM accounts WHERE id = ?",
-			a.ID).Scan(&n); err != nil {
-			t.Fatal(err)
-		}
-		return n
-	}
-	a := accountd.NewAccount(t0, "ada@example.com", "Ada", "Lovelace")
-	a.UserName, a.ReferralCode = "ada-lovelace-0000", "ADA0"
-	a.Profile.Bio.Title = "Analyst"
-	if err := db.Write(ctx, func(tx accountd.Tx) error { return tx.CreateAccount(ctx, a) }); err != nil {
-		t.Fatal(err)
-	}
-	if got, want := stored(a), a.Completeness(); got != want || want == 0 {
-		t.Errorf("after CreateAccount: profile_completeness = %d, want %d", got, want)
-	}
-
-	a.Profile.Contact = accountd.Contact{Country: "UK", State: "London", City: "London", Address: "St James's Square", Phone: "+44 20 7946 0000"}
-	a.Profile.Bio.Description = "Notes on the engine"
-	a.Profile.Talent.About, a.Profile.Talent.Tags = "Programs", []string{"Go"}
-	a.Socials = accountd.Socials{GitHub: "ada", Website: "https://ada.example.com"}
-	if err := db.Write(ctx, func(tx accountd.Tx) error { return tx.UpdateAccount(ctx, a) }); err != nil {
-		t.Fatal(err)
-	}
-	if got, want := stored(a), a.Completeness(); got != want || want != 90 {
-		t.Errorf("after UpdateAccount: profile_completeness = %d, want %d (90)", got, want)
 	}
 }
 
