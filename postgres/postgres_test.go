@@ -536,4 +536,3 @@ func TestWriteInsideReadFails(t *testing.T) {
 		t.Fatalf("AccountByID after the refused write: got %v, want ErrNotFound", err)
 	}
 }
-
