@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"accountd"
+	"accountd/internal/population"
 
 	"github.com/jackc/pgx/v5"
 )
@@ -22,15 +23,6 @@ import (
 // other than its index's, is rightly found by reading the table: it is
 // cheaper than looking 250 accounts up one by one.)
 const explainPopulation = 10000
-
-var (
-	explainFirst = []string{"James", "Mary", "Jeremy", "Anna", "Zoë", "Björn", "Priya", "Omar", "Chloé", "Wei",
-		"Linda", "Robert", "Fatima", "Sven", "Noa", "Mateo", "Aiko", "Jerome", "Hannah", "Lars"}
-	explainLast = []string{"Smith", "Jerez", "Müller", "Nguyen", "Brontë", "Rossi", "Kowalski", "Patel",
-		"Garcia", "Lee", "Ōtsuka", "Dubois", "Novak", "Silva", "Kim", "Tran", "Hansen", "Moreno", "Ward", "Bell"}
-	explainTitles = []string{"Software Engineer", "Product Designer", "Data Scientist", "Technical Writer",
-		"Growth Marketer", "Sales Lead", "Accountant", "Recruiter"}
-)
 
 // seedExplain stores n accounts in one transaction, as CreateAccount and
 // SetTags would leave them but in batches, and returns the id of the one
@@ -55,38 +47,12 @@ func seedExplain(t *testing.T, db *DB, n int) (owner string) {
 	}
 	for i := range n {
 		at := t0.Add(time.Duration(i) * time.Minute)
-		a := accountd.NewAccount(at, fmt.Sprintf("person%d@example.com", i),
-			explainFirst[rng.IntN(len(explainFirst))], explainLast[rng.IntN(len(explainLast))])
-		a.UserName, a.ReferralCode = fmt.Sprintf("%s-%d", accountd.UserNameBase(a.FirstName, a.LastName), i), fmt.Sprintf("R%d", i)
-		switch r := rng.IntN(100); {
-		case r < 3:
-			a.Role = accountd.RoleAdmin
-		case r < 15:
-			a.Role = accountd.RolePartner
-		}
-		a.IsPrivate = rng.IntN(20) == 0
-		a.Score = rng.IntN(100)
+		a := population.Account(rng, i, at, population.Roles{Admin: 3, Partner: 12})
 		if i == 0 {
 			owner, a.Role, a.IsPrivate = a.ID, accountd.RoleAdmin, false
 		} else if rng.IntN(100) == 0 {
 			a.OwnerID = owner
 		}
-		fill := func(field *string, value string) {
-			if rng.IntN(10) < 6 {
-				*field = value
-			}
-		}
-		p := &a.Profile
-		if rng.IntN(10) < 6 {
-			p.Contact.Country, p.Contact.State, p.Contact.City = "England", "Greater Manchester", "Manchester"
-		}
-		fill(&p.Contact.Address, "30 Alice Bob Blvd")
-		fill(&p.Contact.Phone, "+442071838750")
-		fill(&p.Bio.Title, explainTitles[rng.IntN(len(explainTitles))])
-		fill(&p.Bio.Description, "Builds products people use")
-		fill(&p.Talent.About, "Ten years of shipping software.")
-		fill(&a.Socials.GitHub, "https://github.com/"+a.UserName)
-		fill(&a.Socials.Website, "https://"+a.UserName+".example.com")
 		var tags []string
 		for _, k := range rng.Perm(len(tagIDs))[:rng.IntN(5)] {
 			tags = append(tags, tagIDs[k])

@@ -18,6 +18,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"accountd"
+	"accountd/internal/population"
 )
 
 // benchSearches are the searches the search benchmark times.
@@ -191,47 +192,10 @@ func scratchStore(ctx context.Context, database string) (string, func(context.Co
 	return u.String(), size, drop, nil
 }
 
-// Names for the population: common given and family names, enough of each
-// that a three-letter search finds a realistic share.
-var (
-	benchFirstNames = strings.Fields(`James Mary John Patricia Robert Jennifer Michael Linda William Elizabeth
-		David Barbara Richard Susan Joseph Jessica Thomas Sarah Charles Karen Christopher Nancy Daniel Lisa
-		Matthew Betty Anthony Margaret Mark Sandra Donald Ashley Steven Kimberly Paul Emily Andrew Donna Joshua
-		Michelle Kenneth Dorothy Kevin Carol Brian Amanda George Melissa Edward Deborah Ronald Stephanie Timothy
-		Rebecca Jason Sharon Jeffrey Laura Ryan Cynthia Jacob Kathleen Gary Amy Nicholas Shirley Eric Angela
-		Jonathan Helen Stephen Anna Larry Brenda Justin Pamela Scott Nicole Brandon Emma Benjamin Samantha Samuel
-		Katherine Gregory Christine Frank Debra Alexander Rachel Raymond Catherine Patrick Carolyn Jack Janet
-		Dennis Ruth Jerry Maria Tyler Heather Aaron Diane Jose Virginia Adam Julie Henry Joyce Nathan Victoria
-		Douglas Olivia Zachary Kelly Peter Christina Kyle Lauren Walter Joan Ethan Evelyn Jeremy Judith Harold
-		Megan Keith Cheryl Christian Andrea Roger Hannah Noah Martha Gerald Jacqueline Carl Frances Terry Gloria
-		Sean Ann Austin Teresa Arthur Kathryn Lawrence Sara Jesse Janice Dylan Jean Bryan Alice Joe Madison
-		Jordan Doris Billy Abigail Bruce Julia Albert Judy Willie Grace Gabriel Denise Logan Amber Alan Marilyn
-		Juan Beverly Wayne Danielle Roy Theresa Ralph Sophia Randy Marie Eugene Diana Vincent Brittany Russell
-		Natalie Elijah Isabella Louis Charlotte Bobby Rose Philip Alexis Johnny Kayla Jérôme Zoë Björn Renée
-		Chloé José Ömer Noa Léa Mateo Aiko Wei Priya Arjun Fatima Omar Yusuf Ingrid Sven Lars Anja Joanna`)
-	benchLastNames = strings.Fields(`Smith Johnson Williams Brown Jones Garcia Miller Davis Rodriguez Martinez
-		Hernandez Lopez Gonzalez Wilson Anderson Thomas Taylor Moore Jackson Martin Lee Perez Thompson White
-		Harris Sanchez Clark Ramirez Lewis Robinson Walker Young Allen King Wright Scott Torres Nguyen Hill
-		Flores Green Adams Nelson Baker Hall Rivera Campbell Mitchell Carter Roberts Gomez Phillips Evans Turner
-		Diaz Parker Cruz Edwards Collins Reyes Stewart Morris Morales Murphy Cook Rogers Gutierrez Ortiz Morgan
-		Cooper Peterson Bailey Reed Kelly Howard Ramos Kim Cox Ward Richardson Watson Brooks Chavez Wood James
-		Bennett Gray Mendoza Ruiz Hughes Price Alvarez Castillo Sanders Patel Myers Long Ross Foster Jimenez
-		Powell Jenkins Perry Russell Sullivan Bell Coleman Butler Henderson Barnes Gonzales Fisher Vasquez
-		Simmons Romero Jordan Patterson Alexander Hamilton Graham Reynolds Griffin Wallace Moreno West Cole
-		Hayes Bryant Herrera Gibson Ellis Tran Medina Aguilar Stevens Murray Ford Castro Marshall Owens Harrison
-		Fernandez McDonald Woods Washington Kennedy Wells Vargas Henry Chen Freeman Webb Tucker Guzman Burns
-		Crawford Olson Simpson Porter Hunter Gordon Mendez Silva Shaw Snyder Mason Dixon Muñoz Hunt Hicks Holmes
-		Palmer Wagner Black Robertson Boyd Rose Stone Salazar Fox Warren Mills Meyer Rice Schmidt Garza Daniels
-		Ferguson Nichols Stephens Soto Weaver Ryan Gardner Payne Grant Dunn Kelley Spencer Hawkins Arnold Pierce
-		Hansen Müller Brontë Ōtsuka Jerez Annan Kowalski Rossi Ferreira Novak Dubois Lefèvre Johansson Andersson`)
-	benchTitles = []string{"Software Engineer", "Product Manager", "Product Designer", "Data Scientist",
-		"DevOps Engineer", "Growth Marketer", "Technical Writer", "Smart Contract Developer", "Community Manager",
-		"Frontend Developer", "Backend Engineer", "UX Researcher", "Sales Lead", "Accountant", "Recruiter"}
-	// benchCategories are the catalogue's category names, which people
-	// also use as broad tags, as the seed's user does.
-	benchCategories = []string{"engineering", "design", "product", "marketing", "writing", "data", "web3",
-		"devops", "mobile", "security", "management", "sales", "finance", "legal", "support", "education", "media"}
-)
+// benchCategories are the catalogue's category names, which people also
+// use as broad tags, as the seed's user does.
+var benchCategories = []string{"engineering", "design", "product", "marketing", "writing", "data", "web3",
+	"devops", "mobile", "security", "management", "sales", "finance", "legal", "support", "education", "media"}
 
 // loadPopulation stores n accounts created over the two years before end,
 // in transactions of a thousand.
@@ -245,7 +209,8 @@ func loadPopulation(ctx context.Context, store accountd.Store, n int, end time.T
 		err := store.Write(ctx, func(tx accountd.Tx) error {
 			for i := first; i < min(first+batch, n); i++ {
 				at := start.Add(time.Duration(i)*step + time.Duration(rng.Int64N(int64(step))))
-				a := populationAccount(rng, i, at)
+				a := population.Account(rng, i, at, population.Roles{Admin: 2, Partner: 8})
+				a.PasswordHash = "" // never signs in
 				tags := make([]accountd.Tag, 0, 10)
 				seen := map[string]bool{}
 				for range 1 + rng.IntN(10) {
@@ -273,40 +238,4 @@ func loadPopulation(ctx context.Context, store accountd.Store, n int, end time.T
 		}
 	}
 	return nil
-}
-
-// populationAccount is the i-th account of a population: a registration's
-// account with a profile filled in at random, 8% partners and 2% admins,
-// 5% private.
-func populationAccount(rng *rand.Rand, i int, at time.Time) *accountd.Account {
-	first, last := benchFirstNames[rng.IntN(len(benchFirstNames))], benchLastNames[rng.IntN(len(benchLastNames))]
-	a := accountd.NewAccount(at, fmt.Sprintf("person%d@example.com", i), first, last)
-	a.UserName = accountd.UserNameBase(first, last) + "-" + strconv.FormatInt(int64(i), 36)
-	a.ReferralCode = "b" + strconv.FormatInt(int64(i), 36)
-	a.PasswordHash = "" // never signs in
-	switch r := rng.IntN(100); {
-	case r < 2:
-		a.Role = accountd.RoleAdmin
-	case r < 10:
-		a.Role = accountd.RolePartner
-	}
-	a.IsPrivate = rng.IntN(20) == 0
-	a.Score = rng.IntN(100)
-	fill := func(field *string, value string) {
-		if rng.IntN(10) < 6 {
-			*field = value
-		}
-	}
-	p := &a.Profile
-	if rng.IntN(10) < 6 {
-		p.Contact.Country, p.Contact.State, p.Contact.City = "England", "Greater Manchester", "Manchester"
-	}
-	fill(&p.Contact.Address, "30 Alice Bob Blvd")
-	fill(&p.Contact.Phone, "+442071838750")
-	fill(&p.Bio.Title, benchTitles[rng.IntN(len(benchTitles))])
-	fill(&p.Bio.Description, "Builds products people use")
-	fill(&p.Talent.About, "Ten years of shipping software with small teams.")
-	fill(&a.Socials.GitHub, "https://github.com/"+a.UserName)
-	fill(&a.Socials.Website, "https://"+a.UserName+".example.com")
-	return a
 }
