@@ -6,7 +6,6 @@ import (
 	"strings"
 	"time"
 	"unicode"
-	"unicode/utf8"
 
 	"golang.org/x/text/runes"
 	"golang.org/x/text/transform"
@@ -203,9 +202,7 @@ func isOneOf[T comparable](x T, list []T) bool {
 }
 
 // validText reports whether s is UTF-8 without control characters.
-func validText(s string) bool {
-	return utf8.ValidString(s) && strings.IndexFunc(s, unicode.IsControl) < 0
-}
+func validText(s string) bool { return textProblem(s, false) == "" }
 
 // accentFolder returns a transformer that removes the marks that decompose
 // from letters: é becomes e. A chain keeps state between calls, so each use

@@ -621,21 +621,32 @@ func CleanText(v *Validation, field, s string, max int, required bool) string {
 // cleanText is CleanText that, for prose, also lets line breaks through.
 func cleanText(v *Validation, field, s string, max int, required, multiline bool) string {
 	s = strings.TrimSpace(s)
-	forbidden := unicode.IsControl
-	if multiline {
-		forbidden = func(r rune) bool { return r != '\n' && unicode.IsControl(r) }
-	}
-	switch {
-	case !utf8.ValidString(s):
-		v.Add(field, "must be valid UTF-8 text")
-	case strings.IndexFunc(s, forbidden) >= 0:
-		v.Add(field, "must not contain control characters")
+	switch problem := textProblem(s, multiline); {
+	case problem != "":
+		v.Add(field, "%s", problem)
 	case required && s == "":
 		v.Add(field, "is required")
 	case utf8.RuneCountInString(s) > max:
 		v.Add(field, "must be at most %d characters", max)
 	}
 	return s
+}
+
+// textProblem says what makes s unfit as text, or "" when nothing does:
+// invalid UTF-8, or control characters (line breaks allowed in multiline
+// text).
+func textProblem(s string, multiline bool) string {
+	forbidden := unicode.IsControl
+	if multiline {
+		forbidden = func(r rune) bool { return r != '\n' && unicode.IsControl(r) }
+	}
+	switch {
+	case !utf8.ValidString(s):
+		return "must be valid UTF-8 text"
+	case strings.IndexFunc(s, forbidden) >= 0:
+		return "must not contain control characters"
+	}
+	return ""
 }
 
 func truncate(s string, n int) string {

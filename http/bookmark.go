@@ -1,10 +1,6 @@
 package http
 
-import (
-	"net/http"
-
-	"accountd"
-)
+import "net/http"
 
 type bookmarkJSON struct {
 	ID        string   `json:"_id"`
@@ -37,21 +33,5 @@ func (s *Server) removeBookmark(w http.ResponseWriter, r *http.Request, c *calle
 		return err
 	}
 	writeOK(w, http.StatusOK, "Bookmark removed", empty)
-	return nil
-}
-
-// listBookmarks is a search of the accounts the caller bookmarked: the
-// same parameters and answer, bookmarks only.
-func (s *Server) listBookmarks(w http.ResponseWriter, r *http.Request, c *caller) error {
-	q, err := accountd.ParseSearch(r.URL.Query().Get, c.account.ID)
-	if err != nil {
-		return err
-	}
-	q.BookmarkedBy = c.account.ID
-	res, err := s.svc.Search(r.Context(), q)
-	if err != nil {
-		return err
-	}
-	writeOK(w, http.StatusOK, "OK", searchPage(q, res))
 	return nil
 }

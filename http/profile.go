@@ -152,16 +152,16 @@ func (s *Server) updateProfile(w http.ResponseWriter, r *http.Request, c *caller
 	return nil
 }
 
-// publicJSON is what anyone signed in may see of an account: the seed's
-// GET /v1/account/user/{id} and search-result fields, never the email,
-// second factor or sessions.
-type publicJSON struct {
+// viewJSON is what anyone signed in may see of an account, never the
+// email, second factor or sessions, with a profile of type P: a search
+// result shows less of the profile than the public view does.
+type viewJSON[P any] struct {
 	ID                  string            `json:"_id"`
 	FirstName           string            `json:"firstName"`
 	LastName            string            `json:"lastName"`
 	Role                string            `json:"role"`
 	Type                string            `json:"type"`
-	Profile             publicProfileJSON `json:"profile"`
+	Profile             P                 `json:"profile"`
 	IsPrivate           bool              `json:"isPrivate"`
 	Score               int               `json:"score"`
 	ProfileCompleteness int               `json:"profileCompleteness"`
@@ -169,26 +169,49 @@ type publicJSON struct {
 	CreatedAt           jsonTime          `json:"createdAt"`
 	UpdatedAt           jsonTime          `json:"updatedAt"`
 	Achievements        []achievementJSON `json:"achievements"`
-	Kyc                 bool              `json:"kyc"`
-	KycStatus           string            `json:"kycStatus"`
+}
+
+// listedProfileJSON is the profile a search result shows.
+type listedProfileJSON struct {
+	Contact contactJSON `json:"contact"`
+	Bio     bioJSON     `json:"bio"`
+	Talent  talentJSON  `json:"talent"`
+}
+
+// publicJSON is the seed's GET /v1/account/user/{id}.
+type publicJSON struct {
+	viewJSON[publicProfileJSON]
+	Kyc       bool   `json:"kyc"`
+	KycStatus string `json:"kycStatus"`
 }
 
 type publicProfileJSON struct {
-	Contact  contactJSON `json:"contact"`
-	Bio      bioJSON     `json:"bio"`
-	Talent   talentJSON  `json:"talent"`
-	Verified bool        `json:"verified"`
+	listedProfileJSON
+	Verified bool `json:"verified"`
+}
+
+// view builds the part of a's document that others may see, around the
+// given profile.
+func view[P any](a *accountd.Account, own accountJSON, profile P) viewJSON[P] {
+	return viewJSON[P]{
+		ID: own.ID, FirstName: own.FirstName, LastName: own.LastName, Role: own.Role, Type: own.Type,
+		Profile: profile, IsPrivate: own.IsPrivate, Score: own.Score, ProfileCompleteness: own.ProfileCompleteness,
+		Socket: own.Socket, CreatedAt: own.CreatedAt, UpdatedAt: jsonTime(a.UpdatedAt), Achievements: own.Achievements,
+	}
+}
+
+// listedProfile is the profile of a's own document that a search result shows.
+func listedProfile(own accountJSON) listedProfileJSON {
+	return listedProfileJSON{Contact: own.Profile.Contact, Bio: own.Profile.Bio, Talent: own.Profile.Talent}
 }
 
 // publicDocument builds the public view of an account.
 func publicDocument(a *accountd.Account) publicJSON {
 	own := accountDocument(a)
 	return publicJSON{
-		ID: own.ID, FirstName: own.FirstName, LastName: own.LastName, Role: own.Role, Type: own.Type,
-		Profile:   publicProfileJSON{Contact: own.Profile.Contact, Bio: own.Profile.Bio, Talent: own.Profile.Talent, Verified: a.IsVerified},
-		IsPrivate: own.IsPrivate, Score: own.Score, ProfileCompleteness: own.ProfileCompleteness, Socket: own.Socket,
-		CreatedAt: own.CreatedAt, UpdatedAt: jsonTime(a.UpdatedAt), Achievements: own.Achievements,
-		Kyc: own.Kyc, KycStatus: own.KycStatus,
+		viewJSON:  view(a, own, publicProfileJSON{listedProfileJSON: listedProfile(own), Verified: a.IsVerified}),
+		Kyc:       own.Kyc,
+		KycStatus: own.KycStatus,
 	}
 }
 

@@ -22,38 +22,14 @@ type searchPageJSON struct {
 // searchHitJSON is the seed's search result: the public view less its KYC
 // and verification, and the caller's bookmark of the account.
 type searchHitJSON struct {
-	ID                  string               `json:"_id"`
-	FirstName           string               `json:"firstName"`
-	LastName            string               `json:"lastName"`
-	Role                string               `json:"role"`
-	Type                string               `json:"type"`
-	Profile             searchHitProfileJSON `json:"profile"`
-	IsPrivate           bool                 `json:"isPrivate"`
-	Score               int                  `json:"score"`
-	ProfileCompleteness int                  `json:"profileCompleteness"`
-	Socket              socketJSON           `json:"socket"`
-	CreatedAt           jsonTime             `json:"createdAt"`
-	UpdatedAt           jsonTime             `json:"updatedAt"`
-	Achievements        []achievementJSON    `json:"achievements"`
-	IsBookmarked        bool                 `json:"isBookmarked"`
-	BookmarkID          string               `json:"bookmarkId"`
-}
-
-type searchHitProfileJSON struct {
-	Contact contactJSON `json:"contact"`
-	Bio     bioJSON     `json:"bio"`
-	Talent  talentJSON  `json:"talent"`
+	viewJSON[listedProfileJSON]
+	IsBookmarked bool   `json:"isBookmarked"`
+	BookmarkID   string `json:"bookmarkId"`
 }
 
 func searchHit(h accountd.SearchHit) searchHitJSON {
-	p := publicDocument(h.Account)
-	return searchHitJSON{
-		ID: p.ID, FirstName: p.FirstName, LastName: p.LastName, Role: p.Role, Type: p.Type,
-		Profile:   searchHitProfileJSON{Contact: p.Profile.Contact, Bio: p.Profile.Bio, Talent: p.Profile.Talent},
-		IsPrivate: p.IsPrivate, Score: p.Score, ProfileCompleteness: p.ProfileCompleteness, Socket: p.Socket,
-		CreatedAt: p.CreatedAt, UpdatedAt: p.UpdatedAt, Achievements: p.Achievements,
-		IsBookmarked: h.BookmarkID != "", BookmarkID: h.BookmarkID,
-	}
+	own := accountDocument(h.Account)
+	return searchHitJSON{viewJSON: view(h.Account, own, listedProfile(own)), IsBookmarked: h.BookmarkID != "", BookmarkID: h.BookmarkID}
 }
 
 func searchPage(q *accountd.SearchQuery, res *accountd.SearchResult) searchPageJSON {
@@ -68,9 +44,22 @@ func searchPage(q *accountd.SearchQuery, res *accountd.SearchResult) searchPageJ
 }
 
 func (s *Server) searchAccounts(w http.ResponseWriter, r *http.Request, c *caller) error {
+	return s.search(w, r, c, false)
+}
+
+// listBookmarks is a search of the accounts the caller bookmarked: the
+// same parameters and answer, bookmarks only.
+func (s *Server) listBookmarks(w http.ResponseWriter, r *http.Request, c *caller) error {
+	return s.search(w, r, c, true)
+}
+
+func (s *Server) search(w http.ResponseWriter, r *http.Request, c *caller, bookmarked bool) error {
 	q, err := accountd.ParseSearch(r.URL.Query().Get, c.account.ID)
 	if err != nil {
 		return err
+	}
+	if bookmarked {
+		q.BookmarkedBy = c.account.ID
 	}
 	res, err := s.svc.Search(r.Context(), q)
 	if err != nil {
