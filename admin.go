@@ -151,6 +151,7 @@ func (s *Service) AdminUpdate(ctx context.Context, caller *Account, id string, p
 	return a, err
 }
 
+// setIf sets *dst to *v when v is not nil: a patch's field that was given.
 func setIf[T any](dst *T, v *T) {
 	if v != nil {
 		*dst = *v

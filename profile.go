@@ -151,30 +151,23 @@ func normalizeLink(v *Validation, field, s, what string, hosts ...string) string
 // apply sets the fields p carries on a and reports whether anything changed.
 func (p *ProfilePatch) apply(a *Account) (changed, tagsChanged bool) {
 	before := editable(a)
-	set := func(dst *string, src *string) {
-		if src != nil {
-			*dst = *src
-		}
-	}
-	set(&a.FirstName, p.FirstName)
-	set(&a.LastName, p.LastName)
+	setIf(&a.FirstName, p.FirstName)
+	setIf(&a.LastName, p.LastName)
 	c, b, t, so := &a.Profile.Contact, &a.Profile.Bio, &a.Profile.Talent, &a.Socials
-	set(&c.Country, p.Country)
-	set(&c.State, p.State)
-	set(&c.City, p.City)
-	set(&c.Address, p.Address)
-	set(&c.Phone, p.Phone)
-	set(&b.Title, p.Title)
-	set(&b.Description, p.Description)
-	set(&t.About, p.About)
-	set(&t.Availability, p.Availability)
-	set(&so.GitHub, p.GitHub)
-	set(&so.Twitter, p.Twitter)
-	set(&so.LinkedIn, p.LinkedIn)
-	set(&so.Website, p.Website)
-	if p.IsPrivate != nil {
-		a.IsPrivate = *p.IsPrivate
-	}
+	setIf(&c.Country, p.Country)
+	setIf(&c.State, p.State)
+	setIf(&c.City, p.City)
+	setIf(&c.Address, p.Address)
+	setIf(&c.Phone, p.Phone)
+	setIf(&b.Title, p.Title)
+	setIf(&b.Description, p.Description)
+	setIf(&t.About, p.About)
+	setIf(&t.Availability, p.Availability)
+	setIf(&so.GitHub, p.GitHub)
+	setIf(&so.Twitter, p.Twitter)
+	setIf(&so.LinkedIn, p.LinkedIn)
+	setIf(&so.Website, p.Website)
+	setIf(&a.IsPrivate, p.IsPrivate)
 	if p.Tags != nil && !slices.Equal(*p.Tags, t.Tags) {
 		t.Tags = slices.Clone(*p.Tags)
 		tagsChanged = true
