@@ -61,7 +61,6 @@ var (
 		newQuery("DELETE FROM outbox WHERE recipient = ?2 AND sent_at IS NULL"),
 		newQuery("DELETE FROM bookmarks WHERE owner = ?1"),
 		newQuery("DELETE FROM bookmarks WHERE account_id = ?1"),
-		newQuery("DELETE FROM listings WHERE account_id = ?1"),
 	}
 
 	// The accounts and achievements of a JSON array of ids. Achievements
@@ -266,6 +265,7 @@ func (t *tx) DeleteAccount(ctx context.Context, id string, at time.Time) error {
 	if _, err := t.stmt(ctx, qAccountErase).ExecContext(ctx, args...); err != nil {
 		return wrap("delete account", err)
 	}
+	t.relist(id)
 	return nil
 }
 

@@ -3,6 +3,7 @@ package sqlite
 import (
 	"context"
 	"database/sql"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"slices"
@@ -65,26 +66,31 @@ func newListing(seq int64, a *accountd.Account, tagCodes []int) (*listing, error
 }
 
 var (
-	// The update leaves an unchanged listing alone, so that its triggers
-	// rewrite neither the index nor the counts.
-	qListingPut = newQuery(`INSERT INTO listings
+	qListingInsert = newQuery(`INSERT INTO listings
 		(seq, account_id, role, profile_completeness, score, owner_id, search_text, facets)
-		VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)
-		ON CONFLICT (seq) DO UPDATE SET role = ?3, profile_completeness = ?4, score = ?5,
-			owner_id = ?6, search_text = ?7, facets = ?8
-		WHERE (role, profile_completeness, score, owner_id, search_text, facets) IS NOT (?3, ?4, ?5, ?6, ?7, ?8)`)
-	qListingDelete = newQuery("DELETE FROM listings WHERE account_id = ?")
-	qSeqBucket     = newQuery("SELECT seq, id FROM accounts WHERE seq BETWEEN ? AND ? ORDER BY seq")
-	qSeqMove       = newQuery("UPDATE accounts SET seq = ?2 WHERE seq = ?1")
-	qListingMove   = newQuery("UPDATE listings SET seq = ?2 WHERE seq = ?1")
+		VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)`)
+	qListingUpdate = newQuery(`UPDATE listings SET role = ?3, profile_completeness = ?4, score = ?5,
+		owner_id = ?6, search_text = ?7, facets = ?8 WHERE seq = ?1 AND account_id = ?2`)
+	qListingDelete = newQuery("DELETE FROM listings WHERE seq = ?")
+	// The index's entries come and go in one statement each per
+	// transaction: FTS5 writes its pending terms out as a new segment
+	// whenever a later statement of the transaction may need rolling back
+	// on its own, so an entry written per listing would cost a segment
+	// per listing.
+	qIndexDelete = newQuery(`INSERT INTO listing_search (listing_search, rowid, search_text, facets)
+		SELECT 'delete', value ->> 0, value ->> 1, value ->> 2 FROM json_each(?)`)
+	qIndexInsert = newQuery(`INSERT INTO listing_search (rowid, search_text, facets)
+		SELECT value ->> 0, value ->> 1, value ->> 2 FROM json_each(?)`)
+	qSeqBucket = newQuery("SELECT seq, id FROM accounts WHERE seq BETWEEN ? AND ? ORDER BY seq")
+	qSeqMove   = newQuery("UPDATE accounts SET seq = ?2 WHERE seq = ?1")
 )
 
-// put writes l through qListingPut's statement.
-func (l *listing) put(ctx context.Context, stmt *sql.Stmt) error {
-	_, err := stmt.ExecContext(ctx, l.seq, l.accountID, l.role, l.completeness, l.score,
-		textOrNull(l.ownerID), l.searchText, l.facets)
-	return err
+func (l *listing) args() []any {
+	return []any{l.seq, l.accountID, l.role, l.completeness, l.score, textOrNull(l.ownerID), l.searchText, l.facets}
 }
+
+// indexEntry is l as qIndexDelete and qIndexInsert read it from JSON.
+func (l *listing) indexEntry() []any { return []any{l.seq, l.searchText, l.facets} }
 
 // seqBucket is how many places one millisecond of seq holds.
 const seqBucket = 1 << 12
@@ -92,7 +98,7 @@ const seqBucket = 1 << 12
 // newSeq returns the seq of a new account: between those of the accounts
 // created in the same millisecond with a smaller and a greater id. When
 // no place is left between them, it spreads that millisecond's accounts out
-// again, moving their listings with them.
+// again; their listings follow when the transaction's listings are written.
 func (t *tx) newSeq(ctx context.Context, createdAt time.Time, id string) (int64, error) {
 	base := createdAt.UnixMilli() * seqBucket
 	type entry struct {
@@ -143,28 +149,27 @@ func (t *tx) newSeq(ctx context.Context, createdAt time.Time, id string) (int64,
 			if pass == 1 {
 				from, to = -e.seq, base+step*int64(j+1)
 			}
-			for _, q := range []query{qSeqMove, qListingMove} {
-				if _, err := t.stmt(ctx, q).ExecContext(ctx, from, to); err != nil {
-					return 0, err
-				}
+			if _, err := t.stmt(ctx, qSeqMove).ExecContext(ctx, from, to); err != nil {
+				return 0, err
 			}
+			t.relist(e.id)
 		}
 	}
 	return base + step*int64(i+1), nil
 }
 
-// listingSource reads what a listing is made of from an account's row and
-// tags: every field SearchText and Completeness look at. Its parameter is
-// the account id.
-const listingSource = `SELECT seq, id, first_name, last_name, user_name, bio_title, role, score,
-		ifnull(owner_id, ''), is_private, contact_country, contact_state, contact_city, contact_address,
-		contact_phone, bio_description, talent_about, social_github, social_twitter, social_linkedin,
-		social_website,
+// qListingSources reads, for each account of a JSON array of ids, what its
+// listing is made of (every field SearchText and Completeness look at) and
+// the listing it has now, if any.
+var qListingSources = newQuery(`SELECT a.seq, a.id, a.deleted_at IS NOT NULL, a.first_name, a.last_name,
+		a.user_name, a.bio_title, a.role, a.score, ifnull(a.owner_id, ''), a.is_private, a.contact_country,
+		a.contact_state, a.contact_city, a.contact_address, a.contact_phone, a.bio_description, a.talent_about,
+		a.social_github, a.social_twitter, a.social_linkedin, a.social_website,
 		(SELECT json_group_array(tags.code) FROM account_tags JOIN tags ON tags.id = account_tags.tag_id
-			WHERE account_tags.account_id = accounts.id)
-	FROM accounts WHERE id = ? AND deleted_at IS NULL`
-
-var qListingSource = newQuery(listingSource)
+			WHERE account_tags.account_id = a.id),
+		l.seq, l.role, l.profile_completeness, l.score, ifnull(l.owner_id, ''), l.search_text, l.facets
+	FROM accounts AS a LEFT JOIN listings AS l ON l.account_id = a.id
+	WHERE a.id IN (SELECT value FROM json_each(?))`)
 
 // relist notes that the account or its tags changed: its listing is
 // rewritten as the account stands when the transaction's changes are done,
@@ -177,54 +182,151 @@ func (t *tx) relist(accountID string) {
 	t.relisted[accountID] = true
 }
 
-// flushListings rewrites the listings relist noted.
+// flushListings brings the listings relist noted up to date.
 func (t *tx) flushListings(ctx context.Context) error {
+	if len(t.relisted) == 0 {
+		return nil
+	}
+	ids := make([]string, 0, len(t.relisted))
 	for id := range t.relisted {
-		err := relist(ctx, t.stmt(ctx, qListingSource).QueryRowContext(ctx, id), t.stmt(ctx, qListingPut), t.stmt(ctx, qListingDelete))
-		if errors.Is(err, sql.ErrNoRows) {
-			// Deleted: DeleteAccount took its listing.
-			continue
-		} else if err != nil {
-			return wrap("list account", err)
-		}
+		ids = append(ids, id)
 	}
 	t.relisted = nil
+	return writeListings(ctx, ids, func(q query) (*sql.Stmt, error) { return t.stmt(ctx, q), nil })
+}
+
+// writeListings writes, changes or removes the listings of the accounts
+// ids, and their index entries, through the statements stmt gives.
+func writeListings(ctx context.Context, ids []string, stmt func(query) (*sql.Stmt, error)) error {
+	exec := func(q query, args ...any) error {
+		s, err := stmt(q)
+		if err == nil {
+			_, err = s.ExecContext(ctx, args...)
+		}
+		return err
+	}
+	idsJSON, err := json.Marshal(ids)
+	if err != nil {
+		return err
+	}
+	sources, err := stmt(qListingSources)
+	if err != nil {
+		return err
+	}
+	rows, err := sources.QueryContext(ctx, string(idsJSON))
+	if err != nil {
+		return wrap("list accounts", err)
+	}
+	type change struct{ was, is *listing }
+	var changes []change
+	for rows.Next() {
+		was, is, err := scanListings(rows)
+		if err != nil {
+			rows.Close()
+			return wrap("list accounts", err)
+		}
+		if was == nil && is == nil || was != nil && is != nil && *was == *is {
+			continue
+		}
+		changes = append(changes, change{was, is})
+	}
+	if err := errors.Join(rows.Err(), rows.Close()); err != nil {
+		return wrap("list accounts", err)
+	}
+
+	// Listings that go or move first, so that a seq a respread handed
+	// from one account to another is free when the other's listing comes.
+	var unindexed, indexed [][]any
+	for _, c := range changes {
+		if c.was != nil && (c.is == nil || c.was.seq != c.is.seq) {
+			if err := exec(qListingDelete, c.was.seq); err != nil {
+				return wrap("unlist account", err)
+			}
+		}
+	}
+	for _, c := range changes {
+		switch {
+		case c.is == nil:
+		case c.was == nil || c.was.seq != c.is.seq:
+			err = exec(qListingInsert, c.is.args()...)
+		default:
+			err = exec(qListingUpdate, c.is.args()...)
+		}
+		if err != nil {
+			return wrap("list account", err)
+		}
+		if c.was == nil || c.is == nil || c.was.seq != c.is.seq ||
+			c.was.searchText != c.is.searchText || c.was.facets != c.is.facets {
+			if c.was != nil {
+				unindexed = append(unindexed, c.was.indexEntry())
+			}
+			if c.is != nil {
+				indexed = append(indexed, c.is.indexEntry())
+			}
+		}
+	}
+	for _, batch := range []struct {
+		q       query
+		entries [][]any
+	}{{qIndexDelete, unindexed}, {qIndexInsert, indexed}} {
+		if len(batch.entries) == 0 {
+			continue
+		}
+		entries, err := json.Marshal(batch.entries)
+		if err == nil {
+			err = exec(batch.q, string(entries))
+		}
+		if err != nil {
+			return wrap("index listings", err)
+		}
+	}
 	return nil
 }
 
-// relist writes or removes the listing of the account row reads, through
-// put and remove, which take qListingPut's and qListingDelete's parameters.
-func relist(ctx context.Context, row *sql.Row, put, remove *sql.Stmt) error {
+// scanListings reads a row of qListingSources: the listing the account
+// has and the one it should have, each nil when there is none.
+func scanListings(rows *sql.Rows) (was, is *listing, err error) {
 	var seq int64
+	var deleted bool
 	var codes []int
 	a := &accountd.Account{}
 	p := &a.Profile
-	if err := row.Scan(&seq, &a.ID, &a.FirstName, &a.LastName, &a.UserName, &p.Bio.Title, &a.Role, number{&a.Score},
-		&a.OwnerID, &a.IsPrivate, &p.Contact.Country, &p.Contact.State, &p.Contact.City, &p.Contact.Address,
-		&p.Contact.Phone, &p.Bio.Description, &p.Talent.About, &a.Socials.GitHub, &a.Socials.Twitter,
-		&a.Socials.LinkedIn, &a.Socials.Website, jsonInts{&codes}); err != nil {
-		return err
+	var old struct {
+		seq                 sql.NullInt64
+		role                sql.NullString
+		completeness, score sql.NullInt64
+		ownerID, text       sql.NullString
+		facets              sql.NullString
 	}
-	if !a.Listed() {
-		_, err := remove.ExecContext(ctx, a.ID)
-		return err
+	if err := rows.Scan(&seq, &a.ID, &deleted, &a.FirstName, &a.LastName, &a.UserName, &p.Bio.Title, &a.Role,
+		number{&a.Score}, &a.OwnerID, &a.IsPrivate, &p.Contact.Country, &p.Contact.State, &p.Contact.City,
+		&p.Contact.Address, &p.Contact.Phone, &p.Bio.Description, &p.Talent.About, &a.Socials.GitHub,
+		&a.Socials.Twitter, &a.Socials.LinkedIn, &a.Socials.Website, jsonInts{&codes},
+		&old.seq, &old.role, &old.completeness, &old.score, &old.ownerID, &old.text, &old.facets); err != nil {
+		return nil, nil, err
+	}
+	if old.seq.Valid {
+		was = &listing{seq: old.seq.Int64, accountID: a.ID, role: old.role.String,
+			completeness: int(old.completeness.Int64), score: int(old.score.Int64), ownerID: old.ownerID.String,
+			searchText: old.text.String, facets: old.facets.String}
+	}
+	if deleted || !a.Listed() {
+		return was, nil, nil
 	}
 	slices.Sort(codes)
 	// Completeness looks only at whether there are tags.
 	p.Talent.Tags = make([]string, len(codes))
-	l, err := newListing(seq, a, codes)
-	if err != nil {
-		return err
-	}
-	return l.put(ctx, put)
+	is, err = newListing(seq, a, codes)
+	return was, is, err
 }
 
-// backfillListings lists the accounts that existed before listings did. It
-// runs inside migration 4's transaction, before the store's statements are
-// prepared, so it prepares its own.
+// backfillListings lists every account once the store writes the index
+// itself, which leaves the listings of a store that had them as they are.
+// It runs inside a migration's transaction, before the store's statements
+// are prepared, so it prepares its own.
 func backfillListings(ctx context.Context, tx *sql.Tx) error {
 	var ids []string
-	rows, err := tx.QueryContext(ctx, "SELECT id FROM accounts WHERE deleted_at IS NULL AND is_private = 0")
+	rows, err := tx.QueryContext(ctx, "SELECT id FROM accounts")
 	if err != nil {
 		return err
 	}
@@ -239,16 +341,24 @@ func backfillListings(ctx context.Context, tx *sql.Tx) error {
 	if err := errors.Join(rows.Err(), rows.Close()); err != nil {
 		return err
 	}
-	var stmts [3]*sql.Stmt
-	for i, q := range []query{qListingSource, qListingPut, qListingDelete} {
-		if stmts[i], err = tx.PrepareContext(ctx, queries[q]); err != nil {
-			return err
+	prepared := map[query]*sql.Stmt{}
+	defer func() {
+		for _, s := range prepared {
+			s.Close()
 		}
-		defer stmts[i].Close()
+	}()
+	stmt := func(q query) (*sql.Stmt, error) {
+		if s := prepared[q]; s != nil {
+			return s, nil
+		}
+		s, err := tx.PrepareContext(ctx, queries[q])
+		prepared[q] = s
+		return s, err
 	}
-	for _, id := range ids {
-		if err := relist(ctx, stmts[0].QueryRowContext(ctx, id), stmts[1], stmts[2]); err != nil {
-			return fmt.Errorf("list account %s: %w", id, err)
+	const batch = 1000
+	for first := 0; first < len(ids); first += batch {
+		if err := writeListings(ctx, ids[first:min(first+batch, len(ids))], stmt); err != nil {
+			return err
 		}
 	}
 	return nil

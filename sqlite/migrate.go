@@ -19,7 +19,7 @@ var migrations = migration.Load(migrationFiles)
 // finishMigration holds the steps that SQL alone cannot take, run after a
 // migration's SQL in its transaction.
 var finishMigration = map[int]func(context.Context, *sql.Tx) error{
-	4: backfillListings, // search text is folded in Go
+	5: backfillListings, // search text is folded in Go
 }
 
 // Migrate applies the migrations the database lacks, each in its own

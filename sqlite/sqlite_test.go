@@ -76,11 +76,42 @@ func (rows) Time(v any) (time.Time, error) {
 }
 
 func TestStore(t *testing.T) {
-	storetest.Run(t, func(t *testing.T) accountd.Store { return openMigrated(t) })
+	storetest.Run(t, func(t *testing.T) accountd.Store { return openChecked(t) })
 	storetest.RunRows(t, func(t *testing.T) (accountd.Store, storetest.Rows) {
-		db := openMigrated(t)
+		db := openChecked(t)
 		return db, rows{db}
 	})
+}
+
+// openChecked opens a migrated store and, when the test is done with it,
+// checks that the listings, their full-text index and their counts agree
+// with the accounts, whatever the test did to them.
+func openChecked(t *testing.T) *DB {
+	db := openMigrated(t)
+	t.Cleanup(func() {
+		ctx := context.Background()
+		// With rank 1, FTS5 also compares the index with the listings.
+		if _, err := db.writer.db.ExecContext(ctx,
+			"INSERT INTO listing_search (listing_search, rank) VALUES ('integrity-check', 1)"); err != nil {
+			t.Errorf("full-text index: %v", err)
+		}
+		for _, check := range []struct{ what, query string }{
+			{"accounts listed or not as they should be", `SELECT count(*) FROM accounts AS a
+				FULL JOIN listings AS l ON l.account_id = a.id AND l.seq = a.seq
+				WHERE (a.id IS NULL OR l.seq IS NULL) AND ifnull(a.deleted_at IS NULL AND NOT a.is_private, 1)`},
+			{"listing counts", `SELECT count(*) FROM (SELECT role, profile_completeness, count(*) AS n FROM listings
+				GROUP BY 1, 2) AS l FULL JOIN listing_counts AS c USING (role, profile_completeness)
+				WHERE l.n IS NOT c.n AND ifnull(c.n, 0) + ifnull(l.n, 0) > 0`},
+		} {
+			var wrong int
+			if err := db.reader.db.QueryRowContext(ctx, check.query).Scan(&wrong); err != nil {
+				t.Errorf("%s: %v", check.what, err)
+			} else if wrong > 0 {
+				t.Errorf("%s: %d wrong", check.what, wrong)
+			}
+		}
+	})
+	return db
 }
 
 func TestMigrate(t *testing.T) {
@@ -97,6 +128,42 @@ func TestMigrate(t *testing.T) {
 	}
 	if v, err := db.SchemaVersion(ctx); err != nil || v != len(migrations) {
 		t.Fatalf("SchemaVersion = %d, %v; want %d", v, err, len(migrations))
+	}
+}
+
+// TestMigrateListsExistingAccounts takes a store back to before the store
+// wrote the search index itself, with no listings, and shows that the
+// migration lists its accounts: the public ones are found again.
+func TestMigrateListsExistingAccounts(t *testing.T) {
+	ctx := t.Context()
+	db := openChecked(t)
+	for i, private := range []bool{false, true, false} {
+		a := accountd.NewAccount(t0.Add(time.Duration(i)*time.Second), fmt.Sprintf("old%d@example.com", i), "Olde", "Timer")
+		a.UserName, a.ReferralCode, a.IsPrivate = fmt.Sprintf("olde-%d", i), fmt.Sprintf("OLD%d", i), private
+		if err := db.Write(ctx, func(tx accountd.Tx) error { return tx.CreateAccount(ctx, a) }); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, q := range []string{
+		"DELETE FROM listings",
+		"DELETE FROM listing_counts",
+		"INSERT INTO listing_search (listing_search) VALUES ('delete-all')",
+		"PRAGMA user_version = 4",
+	} {
+		if _, err := db.writer.db.ExecContext(ctx, q); err != nil {
+			t.Fatalf("%s: %v", q, err)
+		}
+	}
+	if n, err := db.Migrate(ctx); err != nil || n != 1 {
+		t.Fatalf("Migrate = %d, %v; want 1 applied", n, err)
+	}
+	var res *accountd.SearchResult
+	err := db.Read(ctx, func(tx accountd.Tx) (err error) {
+		res, err = tx.SearchAccounts(ctx, &accountd.SearchQuery{Text: "olde", AsOf: t0.Add(time.Hour), Sort: accountd.SortNewest, Page: 1, Limit: 10})
+		return err
+	})
+	if err != nil || res.Total != 2 || len(res.Hits) != 2 {
+		t.Fatalf("search after the migration: %+v, %v; want the 2 public accounts", res, err)
 	}
 }
 
