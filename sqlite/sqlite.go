@@ -159,20 +159,22 @@ type handle struct {
 	built sync.Map
 }
 
-// builtStmt returns the prepared statement of query, preparing it once.
-func (h *handle) builtStmt(ctx context.Context, query string) (*sql.Stmt, error) {
-	if s, ok := h.built.Load(query); ok {
-		return s.(*sql.Stmt), nil
+// prepareBuilt prepares query on the pool for later transactions, once. It
+// must not run inside a transaction: preparing waits for a free connection,
+// and when every connection is held by a transaction waiting the same way,
+// none comes. When preparing fails, the next transaction to run query
+// prepares it for itself again.
+func (h *handle) prepareBuilt(ctx context.Context, query string) {
+	if _, ok := h.built.Load(query); ok {
+		return
 	}
 	s, err := h.db.PrepareContext(ctx, query)
 	if err != nil {
-		return nil, err
+		return
 	}
-	if prev, loaded := h.built.LoadOrStore(query, s); loaded {
+	if _, loaded := h.built.LoadOrStore(query, s); loaded {
 		s.Close()
-		return prev.(*sql.Stmt), nil
 	}
-	return s, nil
 }
 
 // prepared returns h's statements, preparing them on first use rather than
@@ -216,13 +218,18 @@ func (h *handle) run(ctx context.Context, opts *sql.TxOptions, fn func(accountd.
 	if err != nil {
 		return err
 	}
-	return h.transact(ctx, opts, func(t *sql.Tx) error {
-		x := &tx{tx: t, stmts: stmts, h: h}
+	x := &tx{stmts: stmts, h: h}
+	err = h.transact(ctx, opts, func(t *sql.Tx) error {
+		x.tx = t
 		if err := fn(x); err != nil {
 			return err
 		}
 		return x.flushListings(ctx)
 	})
+	for _, query := range x.unprepared {
+		h.prepareBuilt(ctx, query)
+	}
+	return err
 }
 
 // transact runs fn in a transaction on h and commits it when fn returns nil.
@@ -251,6 +258,8 @@ type tx struct {
 	// date when fn has made all its changes, once each however many
 	// changes there were.
 	relisted map[string]bool
+	// unprepared are the built queries the transaction prepared for itself.
+	unprepared []string
 }
 
 var _ accountd.Tx = (*tx)(nil)
@@ -262,13 +271,14 @@ func (t *tx) stmt(ctx context.Context, q query) *sql.Stmt {
 }
 
 // built returns the statement of SQL built at run time, bound to the
-// transaction.
+// transaction. The first transaction to run a query prepares it for itself,
+// and leaves it to run to prepare it on the pool once the transaction is done.
 func (t *tx) built(ctx context.Context, query string) (*sql.Stmt, error) {
-	s, err := t.h.builtStmt(ctx, query)
-	if err != nil {
-		return nil, err
+	if s, ok := t.h.built.Load(query); ok {
+		return t.tx.StmtContext(ctx, s.(*sql.Stmt)), nil
 	}
-	return t.tx.StmtContext(ctx, s), nil
+	t.unprepared = append(t.unprepared, query)
+	return t.tx.PrepareContext(ctx, query)
 }
 
 // wrap says which operation failed, and turns a missing row into the

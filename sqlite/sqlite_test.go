@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"path/filepath"
+	"sync"
 	"testing"
 	"time"
 
@@ -332,5 +333,40 @@ func TestWaitingForTheWriterHonoursContext(t *testing.T) {
 	}
 	if n, _, err := db.Hit(t.Context(), "k", time.Minute, t0); err != nil || n != 1 {
 		t.Fatalf("after the writer is free: %d %v", n, err)
+	}
+}
+
+// TestFirstSearchesWhileEveryReaderIsBusy runs a search of a shape never
+// run before in each of as many reads as there are free connections, all
+// open at once. Preparing a new statement on the pool would wait for a
+// connection that none of them gives back.
+func TestFirstSearchesWhileEveryReaderIsBusy(t *testing.T) {
+	db := openMigrated(t)
+	ctx, cancel := context.WithTimeout(t.Context(), 10*time.Second)
+	defer cancel()
+	stats := db.reader.db.Stats()
+	readers := stats.MaxOpenConnections - stats.InUse
+	sorts := []accountd.SearchSort{accountd.SortNewest, accountd.SortOldest, accountd.SortCompleteness, accountd.SortScore}
+	var open sync.WaitGroup
+	open.Add(readers)
+	errs := make(chan error, readers)
+	for i := range readers {
+		go func() {
+			errs <- db.Read(ctx, func(tx accountd.Tx) error {
+				open.Done()
+				open.Wait()
+				q := &accountd.SearchQuery{Sort: sorts[i%len(sorts)], AsOf: t0, Page: 1, Limit: 10}
+				if i/len(sorts)%2 == 1 {
+					q.Text = "someone"
+				}
+				_, err := tx.SearchAccounts(ctx, q)
+				return err
+			})
+		}()
+	}
+	for range readers {
+		if err := <-errs; err != nil {
+			t.Fatal(err)
+		}
 	}
 }
