@@ -21,10 +21,19 @@ import (
 // spell a number in base 6400. Facets are joined by spaces, which no facet
 // holds, so the trigrams that straddle two facets never equal one; and
 // queries name the facets column, so a name cannot match a facet either.
+//
+// Completeness moves in steps of ten, and a listing holds a completeness
+// facet for every step it reaches, 0 included: "at least 70" is one term,
+// and any range is at most one term and one NOT, however wide.
+//
+// A change to what listings hold needs a migration that runs
+// backfillListings, which rewrites every listing that differs.
 const (
 	facetTag          = 't'
 	facetRole         = 'r'
 	facetCompleteness = 'c'
+
+	completenessStep = 10
 
 	facetDigit0 = 0xE000
 	facetRadix  = 6400
@@ -60,7 +69,10 @@ func newListing(seq int64, a *accountd.Account, tagCodes []int) (*listing, error
 		facets = append(facets, facet(facetTag, code))
 	}
 	completeness := a.Completeness()
-	facets = append(facets, roleFacet(a.Role), facet(facetCompleteness, completeness))
+	facets = append(facets, roleFacet(a.Role))
+	for step := 0; step <= completeness; step += completenessStep {
+		facets = append(facets, facet(facetCompleteness, step))
+	}
 	return &listing{seq: seq, accountID: a.ID, role: a.Role, completeness: completeness, score: a.Score,
 		ownerID: a.OwnerID, searchText: a.SearchText(), facets: strings.Join(facets, " ")}, nil
 }

@@ -91,21 +91,23 @@ func (t *tx) planSearch(ctx context.Context, q *accountd.SearchQuery) (*searchPl
 	} else if q.Role != "" {
 		match = append(match, "facets : "+ftsString(roleFacet(q.Role)))
 	}
+	p.match = strings.Join(match, " AND ")
 	if (q.CompletenessMin > 0 || q.CompletenessMax < 100) && !(q.Role != "" && p.counted) {
-		// Completeness moves in steps of ten.
-		var values []string
-		for c := 0; c <= 100; c += 10 {
-			if c >= q.CompletenessMin && c <= q.CompletenessMax {
-				values = append(values, ftsString(facet(facetCompleteness, c)))
-			}
-		}
-		if len(values) == 0 {
+		// The listings that reach the first step at or above the minimum,
+		// but not the first step above the maximum.
+		from := (q.CompletenessMin + completenessStep - 1) / completenessStep * completenessStep
+		beyond := q.CompletenessMax/completenessStep*completenessStep + completenessStep
+		if from >= beyond {
 			p.none = true
 			return p, nil
 		}
-		match = append(match, "facets : ("+strings.Join(values, " OR ")+")")
+		if from > 0 || p.match == "" {
+			p.match = strings.Join(append(match, "facets : "+ftsString(facet(facetCompleteness, from))), " AND ")
+		}
+		if beyond <= 100 {
+			p.match = "(" + p.match + ") NOT facets : " + ftsString(facet(facetCompleteness, beyond))
+		}
 	}
-	p.match = strings.Join(match, " AND ")
 	if q.OwnerID != "" {
 		p.where = append(p.where, "l.owner_id = ?")
 		p.whereArgs = append(p.whereArgs, q.OwnerID)

@@ -267,6 +267,9 @@ func searchQueries(owner string) []accountd.SearchQuery {
 		{CompletenessMax: 30},
 		{CompletenessMin: 41, CompletenessMax: 49}, // no step of ten in between
 		{CompletenessMin: 100, CompletenessMax: 100},
+		{CompletenessMin: 0, CompletenessMax: 0},
+		{Text: "ann", CompletenessMax: 60},
+		{TagKeys: []string{"product"}, CompletenessMin: 15, CompletenessMax: 85},
 		{Text: "ann", TagKeys: []string{"engineering"}, CompletenessMin: 70},
 		{Text: "an", TagKeys: []string{"go"}, Role: accountd.RoleUser},
 		{OwnerID: owner},
