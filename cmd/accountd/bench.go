@@ -3,16 +3,16 @@ package main
 import (
 	"bytes"
 	"context"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"log/slog"
 	"net"
 	"net/http"
+	"net/url"
 	"os"
-	"path/filepath"
 	"runtime"
 	"slices"
 	"strconv"
@@ -37,6 +37,10 @@ func bench(ctx context.Context, args []string, getenv func(string) string, stdou
 	crowd := fs.Int("crowd", 1000, "concurrent logins of the memory test")
 	loads := fs.String("loads", "account,login,patch,memory,search", "which loads to run, of account, login, patch, memory and search")
 	searchSizes := fs.String("search-accounts", "100000,1000000", "population sizes of the search load")
+	// Latency is measured at the machine's parallelism: more clients than
+	// cores measure the queue in front of them.
+	searchClients := fs.Int("search-clients", runtime.GOMAXPROCS(0), "concurrent clients of the search load")
+	compare := fs.String("compare", "", "a second store, sqlite: or postgres://…, to run every load on too; its figures are printed beside")
 	if err := parse(fs, args, getenv); err != nil {
 		return ignoreHelp(err)
 	}
@@ -57,30 +61,44 @@ func bench(ctx context.Context, args []string, getenv func(string) string, stdou
 		}
 		sizes = append(sizes, n)
 	}
-	given := map[string]bool{}
-	fs.Visit(func(f *flag.Flag) { given[f.Name] = true })
-	if !given["database"] && getenv(envName("database")) == "" {
-		dir, err := os.MkdirTemp("", "accountd-bench-")
-		if err != nil {
-			return err
-		}
-		defer os.RemoveAll(dir)
-		c.database = "sqlite:" + filepath.Join(dir, "bench.db")
-	}
 	// The loads come from one address and a few accounts: limits would
 	// measure themselves, not the service.
 	c.service.IPLimit, c.service.AccountLimit = accountd.Rate{}, accountd.Rate{}
 	c.addr, c.smtpURL = "127.0.0.1:0", ""
 	c.shutdownWait = 10 * time.Second
+	if c.secretKey == "" {
+		// Scratch stores need no key that outlives them.
+		c.secretKey = hex.EncodeToString(randomKey())
+	}
 
-	if run["account"] || run["login"] || run["patch"] || run["memory"] {
-		o := serviceLoads{run: run, duration: *duration, clients: *clients, users: *users, writers: *writers, crowd: *crowd}
-		if err := benchService(ctx, c, o, stdout); err != nil {
-			return err
+	databases := []string{c.database}
+	if *compare != "" {
+		databases = append(databases, *compare)
+	}
+	w := &table{out: stdout, figures: map[string][]string{}}
+	for i, database := range databases {
+		w.store = i
+		if run["account"] || run["login"] || run["patch"] || run["memory"] {
+			o := serviceLoads{run: run, duration: *duration, clients: *clients, users: *users, writers: *writers, crowd: *crowd}
+			scratch, _, drop, err := scratchStore(ctx, database)
+			if err != nil {
+				return err
+			}
+			c.database = scratch
+			err = benchService(ctx, c, o, w)
+			if err := errors.Join(err, drop()); err != nil {
+				return err
+			}
+		}
+		if run["search"] {
+			c.database = database
+			if err := benchSearch(ctx, c, sizes, *searchClients, *duration, w); err != nil {
+				return err
+			}
 		}
 	}
-	if run["search"] {
-		return benchSearch(ctx, c, sizes, *clients, *duration, stdout)
+	if len(databases) > 1 {
+		w.sideBySide(databases)
 	}
 	return nil
 }
@@ -96,7 +114,7 @@ type serviceLoads struct {
 }
 
 // benchService registers users and runs the selected loads against them.
-func benchService(ctx context.Context, c config, o serviceLoads, stdout io.Writer) error {
+func benchService(ctx context.Context, c config, o serviceLoads, w *table) error {
 	a, err := start(ctx, c, slog.New(slog.NewJSONHandler(io.Discard, nil)))
 	if err != nil {
 		return err
@@ -105,7 +123,7 @@ func benchService(ctx context.Context, c config, o serviceLoads, stdout io.Write
 	base := "http://" + a.addr
 	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: max(o.clients, o.crowd)}, Timeout: time.Minute}
 
-	fmt.Fprintf(stdout, "accountd bench: %s, GOMAXPROCS %d, argon2id m=%d KiB t=%d p=%d, %s per load, %d clients\n\n",
+	fmt.Fprintf(w.out, "\naccountd bench: %s, GOMAXPROCS %d, argon2id m=%d KiB t=%d p=%d, %s per load, %d clients\n\n",
 		c.database, runtime.GOMAXPROCS(0), c.hash.MemoryKiB, c.hash.Iterations, c.hash.Parallelism, o.duration, o.clients)
 
 	emails := make([]string, o.users)
@@ -127,7 +145,6 @@ func benchService(ctx context.Context, c config, o serviceLoads, stdout io.Write
 		return fmt.Errorf("%d of %d registrations failed", n, o.users)
 	}
 
-	w := &table{out: stdout}
 	w.header()
 	if o.run["account"] {
 		if err := benchAccount(ctx, client, base, tokens, o, w); err != nil {
@@ -143,7 +160,7 @@ func benchService(ctx context.Context, c config, o serviceLoads, stdout io.Write
 		}
 	}
 	if o.run["memory"] {
-		benchMemory(client, base, emails, c, o, stdout)
+		benchMemory(client, base, emails, c, o, w.out)
 	}
 	return nil
 }
@@ -354,7 +371,15 @@ func rssMiB() float64 {
 	return 0
 }
 
-type table struct{ out io.Writer }
+// table prints the figures of each store as they come, and keeps them to
+// print side by side when there are several stores.
+type table struct {
+	out   io.Writer
+	store int // the index of the store whose figures come now
+	names []string
+	// figures holds each row's cell for each store, by row name.
+	figures map[string][]string
+}
 
 func (t *table) header() {
 	fmt.Fprintf(t.out, "%-28s %10s %9s %9s   %s\n", "load", "req/s", "p50", "p99", "ratio")
@@ -365,6 +390,49 @@ func (t *table) row(name string, r result, ratio string) {
 		ratio += fmt.Sprintf(" (%d of %d failed)", r.errors, r.n)
 	}
 	fmt.Fprintf(t.out, "%-28s %10.1f %9s %9s   %s\n", name, r.rps, r.p50.Round(time.Microsecond), r.p99.Round(time.Microsecond), ratio)
+	t.keep(name, r)
+}
+
+// keep notes r as the current store's figures of the row name.
+func (t *table) keep(name string, r result) {
+	cells, ok := t.figures[name]
+	if !ok {
+		t.names = append(t.names, name)
+	}
+	for len(cells) <= t.store {
+		cells = append(cells, "")
+	}
+	cells[t.store] = fmt.Sprintf("%.0f/s %s %s", r.rps, r.p50.Round(10*time.Microsecond), r.p99.Round(10*time.Microsecond))
+	if r.errors > 0 {
+		cells[t.store] += fmt.Sprintf(" %d failed", r.errors)
+	}
+	t.figures[name] = cells
+}
+
+// sideBySide prints every row with a column of req/s, p50 and p99 for each
+// of the stores.
+func (t *table) sideBySide(stores []string) {
+	fmt.Fprintf(t.out, "\n%-82s", "side by side: req/s p50 p99")
+	for _, s := range stores {
+		if u, err := url.Parse(s); err == nil && u.Host != "" {
+			s = "PostgreSQL " + u.Host + u.Path // no password in print
+		} else {
+			s = "SQLite"
+		}
+		fmt.Fprintf(t.out, " %-30s", s)
+	}
+	fmt.Fprintln(t.out)
+	for _, name := range t.names {
+		fmt.Fprintf(t.out, "%-82s", name)
+		for i := range stores {
+			cell := ""
+			if cells := t.figures[name]; i < len(cells) {
+				cell = cells[i]
+			}
+			fmt.Fprintf(t.out, " %-30s", cell)
+		}
+		fmt.Fprintln(t.out)
+	}
 }
 
 // seedTags are the seed's PATCH body's tags.

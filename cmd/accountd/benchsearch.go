@@ -32,7 +32,8 @@ var benchSearches = []string{
 
 // benchSearch loads each size of population into a scratch store of the
 // kind c.database names, serves it, and times every search against it.
-func benchSearch(ctx context.Context, c config, sizes []int, clients int, d time.Duration, stdout io.Writer) error {
+func benchSearch(ctx context.Context, c config, sizes []int, clients int, d time.Duration, w *table) error {
+	stdout := w.out
 	results := make([]map[string]result, len(sizes))
 	totals := make([]map[string]int, len(sizes))
 	for i, n := range sizes {
@@ -62,8 +63,9 @@ func benchSearch(ctx context.Context, c config, sizes []int, clients int, d time
 	fmt.Fprintf(stdout, "   p99 ratio (target ≤ 2, p99 ≤ 20 ms)\n")
 	for _, q := range benchSearches {
 		fmt.Fprintf(stdout, "%-56s", q)
-		for i := range sizes {
+		for i, n := range sizes {
 			r := results[i][q]
+			w.keep(fmt.Sprintf("search N = %d, %d clients: %s", n, clients, q), r)
 			cell := fmt.Sprintf("%.0f %s %s (%d)", r.rps, r.p50.Round(10*time.Microsecond), r.p99.Round(10*time.Microsecond), totals[i][q])
 			if r.errors > 0 {
 				cell += fmt.Sprintf(" %d failed", r.errors)
@@ -148,11 +150,11 @@ func benchSearchSize(ctx context.Context, c config, database string, n, clients 
 // PostgreSQL. It returns where it is, how to measure it, and how to remove it.
 func scratchStore(ctx context.Context, database string) (string, func(context.Context) (int64, error), func() error, error) {
 	if !strings.HasPrefix(database, "postgres://") && !strings.HasPrefix(database, "postgresql://") {
-		dir, err := os.MkdirTemp("", "accountd-bench-search-")
+		dir, err := os.MkdirTemp("", "accountd-bench-")
 		if err != nil {
 			return "", nil, nil, err
 		}
-		path := filepath.Join(dir, "search.db")
+		path := filepath.Join(dir, "bench.db")
 		size := func(context.Context) (int64, error) {
 			var total int64
 			for _, suffix := range []string{"", "-wal"} {
