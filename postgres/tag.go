@@ -3,6 +3,7 @@ package postgres
 import (
 	"context"
 	"errors"
+	"maps"
 	"slices"
 	"strings"
 	"time"
@@ -12,34 +13,48 @@ import (
 	"github.com/jackc/pgx/v5"
 )
 
+// SetTags finds and changes the rows of tags one at a time, each by a
+// unique key, rather than an account's all at once with = ANY($1). Its
+// statements are prepared once per connection and, after five runs, the
+// server may keep one plan for all values, made from what it knew of the
+// table then. Made while the table was new and small, that plan reads it
+// whole, and it is kept as the table grows; and tags grows with every count
+// change, by a dead version of the row, until a vacuum. One row by a unique
+// key is found through its index however small the table looks.
 const (
 	// SetTags locks the account first, so that the SetTags and
 	// DeleteAccount of one account take turns: each then reads the tags the
 	// one before it left, and counts against them. $1 is the account's id.
-	qAccountLockForTags = "SELECT 1 FROM accounts WHERE id = $1 AND deleted_at IS NULL FOR NO KEY UPDATE"
+	// Whether the account is live is read from the row: see qBookmarkInsert
+	// for why the WHERE does not ask.
+	qAccountLockForTags = "SELECT deleted_at IS NULL FROM accounts WHERE id = $1 FOR NO KEY UPDATE"
 	qTagIDs             = "SELECT tag_id FROM account_tags WHERE account_id = $1"
-	qTagsByKey          = "SELECT key, id FROM tags WHERE key = ANY($1)"
 	qTagByKey           = "SELECT id FROM tags WHERE key = $1"
+	qTagByID            = "SELECT " + tagColumns + " FROM tags WHERE id = $1"
 	// A tag starts unused; SetTags counts the account that brought it.
 	// ON CONFLICT DO NOTHING leaves a tag another transaction stored first
 	// as it is, and returns no id.
 	qTagInsert = `INSERT INTO tags (id, key, name, color, categories, is_parent, type, entry_count, created_at, updated_at)
 		VALUES ($1, $2, $3, $4, $5, $6, $7, 0, $8, $9)
 		ON CONFLICT (key) DO NOTHING RETURNING id`
-	// Locks the tags whose counts change, in id order, before they change:
-	// two transactions that take their locks in one order cannot deadlock,
-	// while the UPDATE below would take them in whatever order its plan
-	// visits the rows. NO KEY UPDATE is the lock the UPDATE takes anyway.
-	qTagLock = "SELECT id FROM tags WHERE id = ANY($1) ORDER BY id FOR NO KEY UPDATE"
-	// Counts gained tags ($2) in and the other changed ones ($1) out. The
-	// increment is atomic: it adds to the latest committed count.
-	qTagCount = `UPDATE tags SET entry_count = entry_count + CASE WHEN id = ANY($2) THEN 1 ELSE -1 END, updated_at = $3
-		WHERE id = ANY($1)`
+	// Counts the account in ($2 = 1) or out ($2 = -1) of the tag $1, and
+	// locks it. The increment is atomic: it adds to the latest committed
+	// count.
+	qTagCount = "UPDATE tags SET entry_count = entry_count + $2, updated_at = $3 WHERE id = $1"
 	// One statement adds a gained tag and moves or renames a kept one.
 	qAccountTagPut = `INSERT INTO account_tags (account_id, tag_id, position, name) VALUES ($1, $2, $3, $4)
 		ON CONFLICT (account_id, tag_id) DO UPDATE SET position = excluded.position, name = excluded.name`
 	qAccountTagsDelete = "DELETE FROM account_tags WHERE account_id = $1 AND tag_id = ANY($2)"
 )
+
+// tagColumns are what tagDest reads.
+const tagColumns = "id, name, key, color, categories, is_parent, type, entry_count, created_at, updated_at"
+
+// tagDest is where each of tagColumns goes.
+func tagDest(tag *accountd.Tag) []any {
+	return []any{&tag.ID, &tag.Name, &tag.Key, &tag.Color, &tag.Categories,
+		&tag.IsParent, &tag.Type, &tag.EntryCount, &tag.CreatedAt, &tag.UpdatedAt}
+}
 
 // scanTags reads an account's tag names and documents; both lists are
 // empty, not nil, when it has none, so that they show as JSON arrays.
@@ -48,8 +63,7 @@ func scanTags(rows pgx.Rows) ([]string, []accountd.Tag, error) {
 	for rows.Next() {
 		var name string
 		var tag accountd.Tag
-		if err := rows.Scan(&name, &tag.ID, &tag.Name, &tag.Key, &tag.Color, &tag.Categories,
-			&tag.IsParent, &tag.Type, &tag.EntryCount, &tag.CreatedAt, &tag.UpdatedAt); err != nil {
+		if err := rows.Scan(append([]any{&name}, tagDest(&tag)...)...); err != nil {
 			return nil, nil, err
 		}
 		names, tags = append(names, name), append(tags, tag)
@@ -60,10 +74,6 @@ func scanTags(rows pgx.Rows) ([]string, []accountd.Tag, error) {
 // SetTags counts a tag in or out only when the account gains or loses it, so
 // that setting the same tags again changes no count.
 func (t *tx) SetTags(ctx context.Context, accountID string, tags []accountd.Tag, at time.Time) ([]accountd.Tag, error) {
-	held, err := t.lockTags(ctx, accountID)
-	if err != nil {
-		return nil, wrap("set tags", err)
-	}
 	// A second tag of the same Key would count the account twice.
 	var wanted []accountd.Tag
 	keys := make(map[string]bool, len(tags))
@@ -73,30 +83,36 @@ func (t *tx) SetTags(ctx context.Context, accountID string, tags []accountd.Tag,
 			wanted = append(wanted, tag)
 		}
 	}
-	ids, err := t.tagIDs(ctx, wanted)
+	held, ids, err := t.lockTags(ctx, accountID, wanted)
 	if err != nil {
 		return nil, wrap("set tags", err)
 	}
+	if err := t.storeTags(ctx, wanted, ids); err != nil {
+		return nil, wrap("set tags", err)
+	}
 
-	gained := []string{}
+	// What each changed count gains: 1 for a tag gained, -1 for one lost.
+	changes := make(map[string]int)
 	for _, tag := range wanted {
 		if id := ids[tag.Key]; held[id] {
 			delete(held, id) // kept; what is left in held is lost
 		} else {
-			gained = append(gained, id)
+			changes[id] = 1
 		}
 	}
 	var lost []string
 	for id := range held {
 		lost = append(lost, id)
+		changes[id] = -1
 	}
 
 	// One round trip: the counts, the account's own rows, then the
-	// documents as they now stand.
+	// documents as they now stand. The counts change in id order, each
+	// locking its tag: two transactions that take their locks in one order
+	// cannot deadlock.
 	b := &pgx.Batch{}
-	if changed := append(slices.Clone(gained), lost...); len(changed) > 0 {
-		b.Queue(qTagLock, changed)
-		b.Queue(qTagCount, changed, gained, ms(at))
+	for _, id := range slices.Sorted(maps.Keys(changes)) {
+		b.Queue(qTagCount, id, changes[id], ms(at))
 	}
 	if len(lost) > 0 {
 		b.Queue(qAccountTagsDelete, accountID, lost)
@@ -104,11 +120,12 @@ func (t *tx) SetTags(ctx context.Context, accountID string, tags []accountd.Tag,
 	for position, tag := range wanted {
 		b.Queue(qAccountTagPut, accountID, ids[tag.Key], position, tag.Name)
 	}
-	var docs []accountd.Tag
-	b.Queue(byID.tags, accountID).Query(func(rows pgx.Rows) (err error) {
-		_, docs, err = scanTags(rows)
-		return err
-	})
+	docs := make([]accountd.Tag, len(wanted))
+	for i, tag := range wanted {
+		b.Queue(qTagByID, ids[tag.Key]).QueryRow(func(row pgx.Row) error {
+			return row.Scan(tagDest(&docs[i])...)
+		})
+	}
 	if err := t.tx.SendBatch(ctx, b).Close(); err != nil {
 		return nil, wrap("set tags", err)
 	}
@@ -116,14 +133,21 @@ func (t *tx) SetTags(ctx context.Context, accountID string, tags []accountd.Tag,
 }
 
 // lockTags locks the live account and returns the ids of its tags, which
-// no other transaction can change until this one ends; pgx.ErrNoRows when
-// there is no such account.
-func (t *tx) lockTags(ctx context.Context, accountID string) (map[string]bool, error) {
-	held := make(map[string]bool)
+// no other transaction can change until this one ends, and the ids of the
+// stored tags with the Keys of tags, by Key; pgx.ErrNoRows when there is no
+// such account.
+func (t *tx) lockTags(ctx context.Context, accountID string, tags []accountd.Tag) (map[string]bool, map[string]string, error) {
+	held, ids := make(map[string]bool), make(map[string]string, len(tags))
 	b := &pgx.Batch{}
 	b.Queue(qAccountLockForTags, accountID).QueryRow(func(row pgx.Row) error {
-		var one int
-		return row.Scan(&one)
+		var live bool
+		if err := row.Scan(&live); err != nil {
+			return err
+		}
+		if !live {
+			return pgx.ErrNoRows
+		}
+		return nil
 	})
 	// Runs once the lock is held and, at READ COMMITTED, sees every commit
 	// made before it.
@@ -137,35 +161,24 @@ func (t *tx) lockTags(ctx context.Context, accountID string) (map[string]bool, e
 		}
 		return rows.Err()
 	})
-	return held, t.tx.SendBatch(ctx, b).Close()
+	for _, tag := range tags {
+		b.Queue(qTagByKey, tag.Key).QueryRow(func(row pgx.Row) error {
+			var id string
+			switch err := row.Scan(&id); {
+			case errors.Is(err, pgx.ErrNoRows):
+				return nil // not stored yet
+			case err != nil:
+				return err
+			}
+			ids[tag.Key] = id
+			return nil
+		})
+	}
+	return held, ids, t.tx.SendBatch(ctx, b).Close()
 }
 
-// tagIDs returns the ids of the stored tags with the Keys of tags, by Key,
-// storing from tags those there are none of yet.
-func (t *tx) tagIDs(ctx context.Context, tags []accountd.Tag) (map[string]string, error) {
-	ids := make(map[string]string, len(tags))
-	if len(tags) == 0 {
-		return ids, nil
-	}
-	keys := make([]string, len(tags))
-	for i, tag := range tags {
-		keys[i] = tag.Key
-	}
-	rows, err := t.tx.Query(ctx, qTagsByKey, keys)
-	if err != nil {
-		return nil, err
-	}
-	for rows.Next() {
-		var key, id string
-		if err := rows.Scan(&key, &id); err != nil {
-			rows.Close()
-			return nil, err
-		}
-		ids[key] = id
-	}
-	if err := rows.Err(); err != nil {
-		return nil, err
-	}
+// storeTags stores those of tags whose Keys ids lacks, and adds their ids.
+func (t *tx) storeTags(ctx context.Context, tags []accountd.Tag, ids map[string]string) error {
 	var missing []accountd.Tag
 	for _, tag := range tags {
 		if ids[tag.Key] == "" {
@@ -178,11 +191,11 @@ func (t *tx) tagIDs(ctx context.Context, tags []accountd.Tag) (map[string]string
 	for i := range missing {
 		id, err := t.storeTag(ctx, &missing[i])
 		if err != nil {
-			return nil, err
+			return err
 		}
 		ids[missing[i].Key] = id
 	}
-	return ids, nil
+	return nil
 }
 
 // storeTag stores tag and returns its id or, when another transaction has
