@@ -97,6 +97,7 @@ var (
 	qSeqMove   = newQuery("UPDATE accounts SET seq = ?2 WHERE seq = ?1")
 )
 
+// args are l as qListingInsert and qListingUpdate take it.
 func (l *listing) args() []any {
 	return []any{l.seq, l.accountID, l.role, l.completeness, l.score, textOrNull(l.ownerID), l.searchText, l.facets}
 }
