@@ -68,6 +68,12 @@ type Tx interface {
 	// in this transaction, so it is exact at every commit. It returns the
 	// account's tag documents as they now stand, in order.
 	SetTags(ctx context.Context, accountID string, tags []Tag, at time.Time) ([]Tag, error)
+	// ImportAccounts stores new accounts as CreateAccount and then SetTags
+	// with a.Tags at a.CreatedAt would, one after another, with the work
+	// that accounts share done once for all: a tag is looked up or stored
+	// once, and its EntryCount changes once. It is for loading many
+	// accounts at a time.
+	ImportAccounts(ctx context.Context, accounts []*Account) error
 	// DeleteAccount erases the account: its personal data, achievements,
 	// sessions, codes, unsent mail and bookmarks (those it made and those of
 	// it) go, its tags' EntryCount drop by one,

@@ -215,3 +215,79 @@ func (t *tx) storeTag(ctx context.Context, tag *accountd.Tag) (string, error) {
 	}
 	return id, err
 }
+
+// ImportAccounts copies the accounts, their achievements and their tags in
+// with COPY, one statement per table, after storing the tags the batch
+// brings; then each tag's count changes once, in id order as in SetTags.
+func (t *tx) ImportAccounts(ctx context.Context, accounts []*accountd.Account) error {
+	var keys []accountd.Tag
+	ids := map[string]string{}
+	for _, a := range accounts {
+		for _, tag := range a.Tags {
+			if _, ok := ids[tag.Key]; !ok {
+				ids[tag.Key] = ""
+				keys = append(keys, tag)
+			}
+		}
+	}
+	b := &pgx.Batch{}
+	for _, tag := range keys {
+		b.Queue(qTagByKey, tag.Key).QueryRow(func(row pgx.Row) error {
+			var id string
+			if err := row.Scan(&id); err != nil && !errors.Is(err, pgx.ErrNoRows) {
+				return err
+			}
+			ids[tag.Key] = id
+			return nil
+		})
+	}
+	if err := t.tx.SendBatch(ctx, b).Close(); err != nil {
+		return wrap("import tags", err)
+	}
+	if err := t.storeTags(ctx, keys, ids); err != nil {
+		return wrap("import tags", err)
+	}
+
+	var accountRows, achievementRows, tagRows [][]any
+	gained, counted := map[string]int{}, map[string]time.Time{}
+	for _, a := range accounts {
+		accountRows = append(accountRows, accountArgs(a))
+		for _, ach := range a.Achievements {
+			achievementRows = append(achievementRows, []any{ach.ID, a.ID, ach.Type, ach.Total, ach.Value, ms(ach.CreatedAt), ms(ach.UpdatedAt)})
+		}
+		held := make(map[string]bool, len(a.Tags))
+		for _, tag := range a.Tags {
+			// A second tag of the same Key would count the account twice.
+			if held[tag.Key] {
+				continue
+			}
+			id := ids[tag.Key]
+			tagRows = append(tagRows, []any{a.ID, id, len(held), tag.Name})
+			held[tag.Key] = true
+			gained[id]++
+			counted[id] = a.CreatedAt
+		}
+	}
+	copies := []struct {
+		table   string
+		columns []string
+		rows    [][]any
+	}{
+		{"accounts", append([]string{"id"}, writtenFields...), accountRows},
+		{"achievements", strings.Split(strings.ReplaceAll(achievementColumns, " ", ""), ","), achievementRows},
+		{"account_tags", []string{"account_id", "tag_id", "position", "name"}, tagRows},
+	}
+	for _, c := range copies {
+		if _, err := t.tx.CopyFrom(ctx, pgx.Identifier{c.table}, c.columns, pgx.CopyFromRows(c.rows)); err != nil {
+			return accountWriteError("import accounts", err)
+		}
+	}
+	b = &pgx.Batch{}
+	for _, id := range slices.Sorted(maps.Keys(gained)) {
+		b.Queue(qTagCount, id, gained[id], ms(counted[id]))
+	}
+	if err := t.tx.SendBatch(ctx, b).Close(); err != nil {
+		return wrap("import tags", err)
+	}
+	return nil
+}

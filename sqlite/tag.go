@@ -149,3 +149,44 @@ func (t *tx) countTag(ctx context.Context, id string, delta int, at time.Time) e
 	_, err := t.stmt(ctx, qTagCount).ExecContext(ctx, delta, at.UnixMilli(), id)
 	return err
 }
+
+// ImportAccounts creates each account and adds its tags as SetTags would to
+// an account that has none, keeping the batch's tag ids and counts so that
+// each tag is looked up and counted once.
+func (t *tx) ImportAccounts(ctx context.Context, accounts []*accountd.Account) error {
+	ids := map[string]string{}
+	// What each tag gains, and when it was last counted.
+	gained, counted := map[string]int{}, map[string]time.Time{}
+	for _, a := range accounts {
+		if err := t.CreateAccount(ctx, a); err != nil {
+			return err
+		}
+		held := make(map[string]bool, len(a.Tags))
+		for _, tag := range a.Tags {
+			// A second tag of the same Key would count the account twice.
+			if held[tag.Key] {
+				continue
+			}
+			id, ok := ids[tag.Key]
+			if !ok {
+				var err error
+				if id, err = t.tagID(ctx, &tag); err != nil {
+					return wrap("import tags", err)
+				}
+				ids[tag.Key] = id
+			}
+			if _, err := t.stmt(ctx, qAccountTagPut).ExecContext(ctx, a.ID, id, len(held), tag.Name); err != nil {
+				return wrap("import tags", err)
+			}
+			held[tag.Key] = true
+			gained[id]++
+			counted[id] = a.CreatedAt
+		}
+	}
+	for id, n := range gained {
+		if err := t.countTag(ctx, id, n, counted[id]); err != nil {
+			return wrap("import tags", err)
+		}
+	}
+	return nil
+}

@@ -46,6 +46,7 @@ func Run(t *testing.T, open func(t *testing.T) accountd.Store) {
 		{"SearchSameMillisecond", testSearchSameMillisecond},
 		{"Bookmarks", testBookmarks},
 		{"TagListing", testTagListing},
+		{"ImportAccounts", testImportAccounts},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) { tt.test(t, open(t)) })

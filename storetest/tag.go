@@ -234,3 +234,51 @@ func testSetTagsReturnsDocuments(t *testing.T, s accountd.Store) {
 		t.Fatalf("counts %d, %d; want 2, 1", got[0].EntryCount, got[1].EntryCount)
 	}
 }
+
+// testImportAccounts imports a batch that shares tags with itself and with
+// an account stored before, repeats a key within one account and has an
+// account without tags: each account reads back as given, with the tags
+// and counts SetTags would have left, and searches find them.
+func testImportAccounts(t *testing.T, s accountd.Store) {
+	ctx := t.Context()
+	before := createAccount(t, s, t0, "before@example.com")
+	setTags(t, s, before.ID, t0, "Go")
+	given := [][]string{{"Go", "SQL"}, {"sql", "Rust", "SQL"}, {}, {"Go"}}
+	var batch []*accountd.Account
+	for i, names := range given {
+		a := newAccount(t0.Add(time.Duration(i+1)*time.Second), fmt.Sprintf("import%d@example.com", i))
+		a.Profile.Talent.Tags, a.Tags = names, newTags(a.CreatedAt, names...)
+		batch = append(batch, a)
+	}
+	write(t, s, func(tx accountd.Tx) error { return tx.ImportAccounts(ctx, batch) })
+
+	// go: before and batch 0 and 3; sql: batch 0 and 1, named as each gave it.
+	wantTags(t, s, before.ID, []string{"Go"}, []int{3})
+	wantTags(t, s, batch[0].ID, []string{"Go", "SQL"}, []int{3, 2})
+	wantTags(t, s, batch[1].ID, []string{"sql", "Rust"}, []int{2, 1})
+	wantTags(t, s, batch[2].ID, []string{}, nil)
+	wantTags(t, s, batch[3].ID, []string{"Go"}, []int{3})
+	for _, want := range batch {
+		got := accountByID(t, s, want.ID)
+		// The tags were checked above; the rest is as given.
+		got.Profile.Talent.Tags, got.Tags = want.Profile.Talent.Tags, want.Tags
+		wantAccount(t, "imported account", got, want)
+	}
+	// The last account to count a tag in says when it changed.
+	if rust := accountByID(t, s, batch[1].ID).Tags[1]; !rust.UpdatedAt.Equal(batch[1].CreatedAt) {
+		t.Errorf("rust updated at %s, want %s", rust.UpdatedAt, batch[1].CreatedAt)
+	}
+	var found *accountd.SearchResult
+	read(t, s, func(tx accountd.Tx) (err error) {
+		found, err = tx.SearchAccounts(ctx, &accountd.SearchQuery{TagKeys: []string{"sql"}, Text: "lovelace",
+			CompletenessMax: 100, AsOf: t0.Add(time.Hour), Sort: accountd.SortOldest, Page: 1, Limit: 10})
+		return err
+	})
+	var ids []string
+	for _, hit := range found.Hits {
+		ids = append(ids, hit.Account.ID)
+	}
+	if want := []string{batch[0].ID, batch[1].ID}; found.Total != 2 || !slices.Equal(ids, want) {
+		t.Errorf("search for sql: total %d, ids %v; want 2, %v", found.Total, ids, want)
+	}
+}

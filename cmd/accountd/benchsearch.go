@@ -11,6 +11,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -200,42 +201,33 @@ var benchCategories = []string{"engineering", "design", "product", "marketing", 
 	"devops", "mobile", "security", "management", "sales", "finance", "legal", "support", "education", "media"}
 
 // loadPopulation stores n accounts created over the two years before end,
-// in transactions of a thousand.
+// imported a thousand to a transaction.
 func loadPopulation(ctx context.Context, store accountd.Store, n int, end time.Time) error {
 	rng := rand.New(rand.NewPCG(uint64(n), 42))
 	skills := accountd.Skills()
 	start := end.Add(-2 * 365 * 24 * time.Hour)
 	step := end.Sub(start) / time.Duration(n)
 	const batch = 1000
+	accounts := make([]*accountd.Account, 0, batch)
 	for first := 0; first < n; first += batch {
-		err := store.Write(ctx, func(tx accountd.Tx) error {
-			for i := first; i < min(first+batch, n); i++ {
-				at := start.Add(time.Duration(i)*step + time.Duration(rng.Int64N(int64(step))))
-				a := population.Account(rng, i, at, population.Roles{Admin: 2, Partner: 8})
-				a.PasswordHash = "" // never signs in
-				tags := make([]accountd.Tag, 0, 10)
-				seen := map[string]bool{}
-				for range 1 + rng.IntN(10) {
-					key := skills[rng.IntN(len(skills))]
-					if rng.IntN(10) < 3 {
-						key = benchCategories[rng.IntN(len(benchCategories))]
-					}
-					if !seen[key] {
-						seen[key] = true
-						tags = append(tags, accountd.NewTag(at, key))
-						a.Profile.Talent.Tags = append(a.Profile.Talent.Tags, key)
-					}
+		accounts = accounts[:0]
+		for i := first; i < min(first+batch, n); i++ {
+			at := start.Add(time.Duration(i)*step + time.Duration(rng.Int64N(int64(step))))
+			a := population.Account(rng, i, at, population.Roles{Admin: 2, Partner: 8})
+			a.PasswordHash = "" // never signs in
+			for range 1 + rng.IntN(10) {
+				key := skills[rng.IntN(len(skills))]
+				if rng.IntN(10) < 3 {
+					key = benchCategories[rng.IntN(len(benchCategories))]
 				}
-				if err := tx.CreateAccount(ctx, a); err != nil {
-					return err
-				}
-				if _, err := tx.SetTags(ctx, a.ID, tags, at); err != nil {
-					return err
+				if !slices.Contains(a.Profile.Talent.Tags, key) {
+					a.Tags = append(a.Tags, accountd.NewTag(at, key))
+					a.Profile.Talent.Tags = append(a.Profile.Talent.Tags, key)
 				}
 			}
-			return nil
-		})
-		if err != nil {
+			accounts = append(accounts, a)
+		}
+		if err := store.Write(ctx, func(tx accountd.Tx) error { return tx.ImportAccounts(ctx, accounts) }); err != nil {
 			return fmt.Errorf("load accounts %d to %d: %w", first, first+batch, err)
 		}
 	}
