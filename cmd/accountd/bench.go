@@ -14,6 +14,7 @@ import (
 	"net/url"
 	"os"
 	"runtime"
+	"runtime/pprof"
 	"slices"
 	"strconv"
 	"strings"
@@ -41,8 +42,20 @@ func bench(ctx context.Context, args []string, getenv func(string) string, stdou
 	// cores measure the queue in front of them.
 	searchClients := fs.Int("search-clients", runtime.GOMAXPROCS(0), "concurrent clients of the search load")
 	compare := fs.String("compare", "", "a second store, sqlite: or postgres://…, to run every load on too; its figures are printed beside")
+	cpuProfile := fs.String("cpuprofile", "", "a file to write a CPU profile of the whole run to, client and server alike")
 	if err := parse(fs, args, getenv); err != nil {
 		return ignoreHelp(err)
+	}
+	if *cpuProfile != "" {
+		f, err := os.Create(*cpuProfile)
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		if err := pprof.StartCPUProfile(f); err != nil {
+			return err
+		}
+		defer pprof.StopCPUProfile()
 	}
 	run := map[string]bool{}
 	for _, l := range strings.Split(*loads, ",") {
