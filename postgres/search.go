@@ -57,9 +57,9 @@ func (a *args) add(v any) string {
 //   - text: search_text LIKE '%text%', through the trigram index, for three
 //     characters or more; strpos for fewer, which no index can serve;
 //   - tags: a semi-join on the account_tags of the keys' tags, which are
-//     looked up first; for all of several keys, only the accounts with a row
-//     for each. A key no tag has selects no account, so all of several keys
-//     selects none, and any of them ignores it;
+//     looked up first; for all of several keys, one semi-join per key. A
+//     key no tag has selects no account, so all of several keys selects
+//     none, and any of them ignores it;
 //   - role and owner: equality, served by indexes that continue in the
 //     default sort's order;
 //   - completeness: a range on its sort's index, left out when it is the
@@ -84,13 +84,15 @@ func buildSearch(q *accountd.SearchQuery) (*searchSQL, error) {
 	}
 	switch keys := distinct(q.TagKeys); {
 	case len(keys) == 0:
-	case len(keys) == 1:
-		where = append(where, "a.id IN (SELECT account_id FROM account_tags WHERE tag_id = (SELECT id FROM tags WHERE key = "+a.add(keys[0])+"))")
-	case q.AnyTag:
+	case q.AnyTag && len(keys) > 1:
 		where = append(where, "a.id IN (SELECT account_id FROM account_tags WHERE "+tagIDsIn(a.add(keys))+")")
 	default:
-		where = append(where, "a.id IN (SELECT account_id FROM account_tags WHERE "+tagIDsIn(a.add(keys))+
-			" GROUP BY account_id HAVING count(*) = "+a.add(len(keys))+")")
+		// One semi-join per tag: each reads its tag's accounts in id order
+		// from account_tags_tag, so the planner can merge them, rather
+		// than group every row of all the tags by account.
+		for _, key := range keys {
+			where = append(where, "a.id IN (SELECT account_id FROM account_tags WHERE tag_id = (SELECT id FROM tags WHERE key = "+a.add(key)+"))")
+		}
 	}
 	if q.Role != "" {
 		where = append(where, "a.role = "+a.add(q.Role))
