@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"unicode"
 	"unicode/utf8"
 
@@ -95,12 +96,55 @@ func normalizePhone(v *Validation, field, s string) string {
 		v.Add(field, "must be in international format with the country code, such as +442071838750")
 		return s
 	}
-	n, err := phonenumbers.Parse(s, "")
-	if err != nil || !phonenumbers.IsValidNumber(n) {
+	e164, valid := phoneE164(s)
+	if !valid {
 		v.Add(field, "is not a valid phone number for its country code")
 		return s
 	}
-	return phonenumbers.Format(n, phonenumbers.E164)
+	return e164
+}
+
+// phoneCache keeps recent phoneE164 answers: phonenumbers takes ~20 µs a number, and clients resend theirs with every form.
+var phoneCache = struct {
+	sync.Mutex
+	results map[string]parsedPhone
+}{results: map[string]parsedPhone{}}
+
+// phoneCache starts afresh when it holds maxCachedPhones numbers, and keeps
+// none longer than maxCachedPhoneLen (phonenumbers refuses 250 bytes).
+const maxCachedPhones, maxCachedPhoneLen = 4096, 64
+
+type parsedPhone struct {
+	e164  string
+	valid bool
+}
+
+// phoneE164 returns s, a number in international format, in E.164, or
+// false when it is no valid number.
+func phoneE164(s string) (e164 string, valid bool) {
+	cache := len(s) <= maxCachedPhoneLen
+	if cache {
+		phoneCache.Lock()
+		p, ok := phoneCache.results[s]
+		phoneCache.Unlock()
+		if ok {
+			return p.e164, p.valid
+		}
+	}
+	n, err := phonenumbers.Parse(s, "")
+	if valid = err == nil && phonenumbers.IsValidNumber(n); valid {
+		e164 = phonenumbers.Format(n, phonenumbers.E164)
+	}
+	if cache {
+		phoneCache.Lock()
+		if len(phoneCache.results) >= maxCachedPhones {
+			clear(phoneCache.results)
+		}
+		// A clone, not to hold on to the whole body s was cut from.
+		phoneCache.results[strings.Clone(s)] = parsedPhone{e164, valid}
+		phoneCache.Unlock()
+	}
+	return e164, valid
 }
 
 func normalizeTags(v *Validation, field string, names []string) []string {
@@ -108,19 +152,21 @@ func normalizeTags(v *Validation, field string, names []string) []string {
 	seen := make(map[string]bool, len(names))
 	for i, name := range names {
 		name = strings.Join(strings.Fields(name), " ")
-		at := field + "[" + strconv.Itoa(i) + "]"
+		at := func() string { return field + "[" + strconv.Itoa(i) + "]" } // only for a tag that is wrong
 		switch {
 		case !utf8.ValidString(name):
-			v.Add(at, "must be valid UTF-8 text")
+			v.Add(at(), "must be valid UTF-8 text")
 		case strings.IndexFunc(name, unicode.IsControl) >= 0:
-			v.Add(at, "must not contain control characters")
+			v.Add(at(), "must not contain control characters")
 		case name == "":
-			v.Add(at, "must not be empty")
+			v.Add(at(), "must not be empty")
 		case utf8.RuneCountInString(name) > MaxTagLength:
-			v.Add(at, "must be at most %d characters", MaxTagLength)
-		case !seen[TagKey(name)]:
-			seen[TagKey(name)] = true
-			out = append(out, name)
+			v.Add(at(), "must be at most %d characters", MaxTagLength)
+		default:
+			if key := TagKey(name); !seen[key] {
+				seen[key] = true
+				out = append(out, name)
+			}
 		}
 	}
 	if len(out) > MaxTags {

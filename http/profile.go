@@ -4,7 +4,8 @@ import (
 	"bytes"
 	"encoding/json"
 	"net/http"
-	"sort"
+	"slices"
+	"strings"
 	"unicode/utf8"
 
 	"accountd"
@@ -21,7 +22,12 @@ type patchNode struct {
 func textField(f func(*accountd.ProfilePatch) **string) patchNode {
 	return patchNode{want: "a string or null", leaf: func(p *accountd.ProfilePatch, raw json.RawMessage) bool {
 		var s *string
-		if json.Unmarshal(raw, &s) != nil {
+		switch {
+		case raw[0] == '"' && bytes.IndexByte(raw, '\\') < 0:
+			// Without escapes (and valid UTF-8, as read checked) the text
+			// is the bytes between the quotes, as json.Unmarshal finds.
+			s = new(string(raw[1 : len(raw)-1]))
+		case json.Unmarshal(raw, &s) != nil:
 			return false
 		}
 		if s == nil {
@@ -53,8 +59,8 @@ var profilePatch = patchNode{children: map[string]patchNode{
 			"about":        textField(func(p *accountd.ProfilePatch) **string { return &p.About }),
 			"availability": textField(func(p *accountd.ProfilePatch) **string { return &p.Availability }),
 			"tags": {want: "an array of strings or null", leaf: func(p *accountd.ProfilePatch, raw json.RawMessage) bool {
-				var tags []string
-				if json.Unmarshal(raw, &tags) != nil {
+				tags, plain := plainStrings(raw)
+				if !plain && json.Unmarshal(raw, &tags) != nil {
 					return false
 				}
 				if tags == nil {
@@ -72,13 +78,13 @@ var profilePatch = patchNode{children: map[string]patchNode{
 		"website":  textField(func(p *accountd.ProfilePatch) **string { return &p.Website }),
 	}},
 	"isPrivate": {want: "true, false or null", leaf: func(p *accountd.ProfilePatch, raw json.RawMessage) bool {
-		var b *bool
-		if json.Unmarshal(raw, &b) != nil {
+		switch string(raw) {
+		case "true":
+			p.IsPrivate = new(true)
+		case "false", "null":
+			p.IsPrivate = new(false)
+		default:
 			return false
-		}
-		p.IsPrivate = new(bool)
-		if b != nil {
-			*p.IsPrivate = *b
 		}
 		return true
 	}},
@@ -86,44 +92,189 @@ var profilePatch = patchNode{children: map[string]patchNode{
 
 var jsonNull = []byte("null")
 
-// read fills p from raw at path, recording every field that is unknown,
-// read-only or of the wrong JSON type. A null object clears every field in it.
-func (n patchNode) read(v *accountd.Validation, p *accountd.ProfilePatch, path string, raw json.RawMessage) {
-	if n.leaf != nil {
-		// encoding/json would quietly replace invalid UTF-8; refuse it instead.
-		if !utf8.Valid(raw) {
-			v.Add(path, "must be valid UTF-8 text")
-		} else if !n.leaf(p, raw) {
-			v.Add(path, "must be %s", n.want)
+// readPatch fills p from body, a JSON object, recording every field that is
+// unknown, read-only or of the wrong JSON type. body must be valid JSON, as
+// decode has checked: it is walked once, without checking it again.
+func readPatch(v *accountd.Validation, p *accountd.ProfilePatch, body []byte) {
+	s := bodyScanner{body: body}
+	profilePatch.read(v, p, "", body, profilePatch.members(&s))
+}
+
+// member is a name of an object in the body with its value and, when the
+// value is an object the patch reads, the value's members.
+type member struct {
+	name    []byte // unescaped
+	value   []byte
+	members []member
+}
+
+// members reads the object s is at, and the members of those of its values
+// that are objects n reads, in the order of the body.
+func (n patchNode) members(s *bodyScanner) []member {
+	out := make([]member, 0, len(n.children))
+	s.at++ // {
+	for {
+		s.skipSpace()
+		switch s.body[s.at] {
+		case '}':
+			s.at++
+			return out
+		case ',':
+			s.at++
+			s.skipSpace()
 		}
-		return
+		m := member{name: s.name()}
+		s.skipSpace()
+		s.at++ // :
+		s.skipSpace()
+		start := s.at
+		if child := n.children[string(m.name)]; child.children != nil && s.body[s.at] == '{' {
+			m.members = child.members(s)
+		} else {
+			s.skipValue()
+		}
+		m.value = s.body[start:s.at]
+		out = append(out, m)
 	}
-	var fields map[string]json.RawMessage
-	if bytes.Equal(bytes.TrimSpace(raw), jsonNull) {
-		fields = make(map[string]json.RawMessage, len(n.children))
+}
+
+// read fills p from the object node n reads at path, whose value and
+// members are given; a null object clears every field in it. The fields are
+// read in the order of their names, so that errors come in that order.
+func (n patchNode) read(v *accountd.Validation, p *accountd.ProfilePatch, path string, value []byte, members []member) {
+	if bytes.Equal(value, jsonNull) {
+		members = make([]member, 0, len(n.children))
 		for name := range n.children {
-			fields[name] = jsonNull
+			members = append(members, member{name: []byte(name), value: jsonNull})
 		}
-	} else if json.Unmarshal(raw, &fields) != nil || fields == nil {
+	} else if value[0] != '{' {
 		v.Add(path, "must be an object or null")
 		return
 	}
-	names := make([]string, 0, len(fields))
-	for name := range fields {
-		names = append(names, name)
-	}
-	sort.Strings(names)
-	for _, name := range names {
-		at := name
-		if path != "" {
-			at = path + "." + name
-		}
-		child, ok := n.children[name]
-		if !ok {
-			v.Add(at, "cannot be changed here: the writable fields are firstName, lastName, profile.contact.*, profile.bio.*, profile.talent.about, availability and tags, socials.* and isPrivate")
+	// Stable, so that of a name given more than once the last comes last
+	// in its run, and wins as it does when encoding/json fills a map.
+	slices.SortStableFunc(members, func(a, b member) int { return bytes.Compare(a.name, b.name) })
+	for i, m := range members {
+		if i+1 < len(members) && bytes.Equal(members[i+1].name, m.name) {
 			continue
 		}
-		child.read(v, p, at, fields[name])
+		at := func() string { // only for an object or a field that is wrong
+			if path == "" {
+				return string(m.name)
+			}
+			return path + "." + string(m.name)
+		}
+		child, ok := n.children[string(m.name)]
+		switch {
+		case !ok:
+			v.Add(at(), "cannot be changed here: the writable fields are firstName, lastName, profile.contact.*, profile.bio.*, profile.talent.about, availability and tags, socials.* and isPrivate")
+		case child.leaf == nil:
+			child.read(v, p, at(), m.value, m.members)
+		case !utf8.Valid(m.value):
+			// encoding/json would quietly replace invalid UTF-8; refuse it instead.
+			v.Add(at(), "must be valid UTF-8 text")
+		case !child.leaf(p, m.value):
+			v.Add(at(), "must be %s", child.want)
+		}
+	}
+}
+
+// plainStrings returns the strings of raw when it is an array of strings
+// without escapes, which (being valid UTF-8, as read checked) need no
+// decoding.
+func plainStrings(raw []byte) (_ []string, ok bool) {
+	if raw[0] != '[' {
+		return nil, false
+	}
+	s := bodyScanner{body: raw, at: 1}
+	var out []string
+	for {
+		s.skipSpace()
+		switch s.body[s.at] {
+		case ']':
+			return out, true
+		case ',':
+			s.at++
+			s.skipSpace()
+		}
+		start := s.at
+		if s.body[start] != '"' || s.skipString() {
+			return nil, false
+		}
+		out = append(out, string(s.body[start+1:s.at-1]))
+	}
+}
+
+// bodyScanner walks a body that is valid JSON, so it only has to find where
+// each name and value ends.
+type bodyScanner struct {
+	body []byte
+	at   int
+}
+
+func (s *bodyScanner) skipSpace() {
+	for s.at < len(s.body) {
+		switch s.body[s.at] {
+		case ' ', '\t', '\n', '\r':
+			s.at++
+		default:
+			return
+		}
+	}
+}
+
+// name reads the string s is at, as encoding/json decodes a map key.
+func (s *bodyScanner) name() []byte {
+	start := s.at
+	escaped := s.skipString()
+	raw := s.body[start:s.at]
+	if text := raw[1 : len(raw)-1]; !escaped && utf8.Valid(text) {
+		return text
+	}
+	var name string
+	_ = json.Unmarshal(raw, &name) // cannot fail: raw is a JSON string
+	return []byte(name)
+}
+
+// skipString moves s past the string it is at and reports whether the
+// string holds an escape.
+func (s *bodyScanner) skipString() (escaped bool) {
+	from := s.at + 1
+	end := from + bytes.IndexByte(s.body[from:], '"')
+	for {
+		backslash := bytes.IndexByte(s.body[from:end], '\\')
+		if backslash < 0 {
+			s.at = end + 1
+			return escaped
+		}
+		escaped, from = true, from+backslash+2
+		if from > end { // the quote found was escaped
+			end = from + bytes.IndexByte(s.body[from:], '"')
+		}
+	}
+}
+
+// skipValue moves s past the value it is at.
+func (s *bodyScanner) skipValue() {
+	for depth := 0; ; {
+		switch s.body[s.at] {
+		case '"':
+			s.skipString()
+		case '{', '[':
+			depth++
+			s.at++
+		case '}', ']':
+			depth--
+			s.at++
+		default: // a comma, colon or space within, or a byte of a number, true, false or null
+			s.at++
+			if depth == 0 && s.at < len(s.body) && strings.IndexByte(",]} \t\n\r", s.body[s.at]) < 0 {
+				continue
+			}
+		}
+		if depth == 0 {
+			return
+		}
 	}
 }
 
@@ -137,7 +288,7 @@ func (s *Server) updateProfile(w http.ResponseWriter, r *http.Request, c *caller
 	}
 	var p accountd.ProfilePatch
 	var v accountd.Validation
-	profilePatch.read(&v, &p, "", body)
+	readPatch(&v, &p, body)
 	// The values that were read are checked too, so one answer names
 	// every field that is wrong.
 	v.Include(p.Normalize())

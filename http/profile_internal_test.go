@@ -1,0 +1,120 @@
+package http
+
+import (
+	"encoding/json"
+	"errors"
+	"net/http/httptest"
+	"reflect"
+	"strings"
+	"testing"
+	"time"
+
+	"accountd"
+)
+
+// seedPatchBody is the seed's PATCH body as the benchmark in cmd/accountd
+// sends it (patchBody with seedTags).
+const seedPatchBody = `{"firstName":"Alice","lastName":"Bob","profile":{"contact":{"country":"England","state":"Manchester","city":"Manchester",` +
+	`"address":"30, alice bob blvd.","phone":"+442071838750"},"bio":{"title":"Software Engineer","description":"Builds software Products"},` +
+	`"talent":{"about":"About this user?. User is the best developer in the solar system","availability":"available","tags":["product","writing","custom","engineering","devops","web3","crypto"]}},` +
+	`"socials":{"github":"https://github.com/tester","twitter":"https://twitter.com/tester","linkedin":"https://linkedin.com/tester","website":"https://mywebsite.com"}}`
+
+// TestReadPatchDecodesAsEncodingJSON: the PATCH body is read as when each
+// level was decoded into a map by encoding/json: the last of repeated names
+// wins, names and text are unescaped as it does, and the errors come sorted
+// by name at each level.
+func TestReadPatchDecodesAsEncodingJSON(t *testing.T) {
+	text := func(s string) *string { return &s }
+	cases := []struct {
+		body   string
+		want   accountd.ProfilePatch
+		errors []string // field: message, up to any colon in the message
+	}{
+		{body: `{"firstName":"A","firstName":"B"}`, want: accountd.ProfilePatch{FirstName: text("B")}},
+		{body: `{"firstName":5,"firstName":"B"}`, want: accountd.ProfilePatch{FirstName: text("B")}},
+		{body: `{"profile":{"bio":{"title":"T"}},"profile":{"contact":null}}`,
+			want: accountd.ProfilePatch{Country: text(""), State: text(""), City: text(""), Address: text(""), Phone: text("")}},
+		{body: `{"first\u004eame":"esc","lastName":"\"q\" \ud800 \u00e9\n"}`,
+			want: accountd.ProfilePatch{FirstName: text("esc"), LastName: text("\"q\" \ufffd é\n")}},
+		{body: "{\"\xff\":1,\"firstName\":\"a\xffb\",\"profile\":{\"bio\":{\"title\":{\"\xfe\":1}}}}",
+			errors: []string{"firstName: must be valid UTF-8 text", "profile.bio.title: must be valid UTF-8 text", "\ufffd: cannot be changed here"}},
+		{body: `{"zeta":1,"profile":{"x":1,"bio":{"b":1},"contact":"c"},"alpha":2,"isPrivate":"yes"}`,
+			errors: []string{"alpha: cannot be changed here", "isPrivate: must be true, false or null", "profile.bio.b: cannot be changed here",
+				"profile.contact: must be an object or null", "profile.x: cannot be changed here", "zeta: cannot be changed here"}},
+		{body: `{ "isPrivate" : true , "profile" : { "talent" : { "tags" : [ "go" , null , "s\/ql" ] , "about" : null } } }`,
+			want: accountd.ProfilePatch{IsPrivate: new(true), About: text(""), Tags: &[]string{"go", "", "s/ql"}}},
+		{body: `{"profile":{"talent":{"tags":[1,"go"]}},"socials":null,"lastName":{},"isPrivate":null}`,
+			want:   accountd.ProfilePatch{GitHub: text(""), Twitter: text(""), LinkedIn: text(""), Website: text(""), IsPrivate: new(false)},
+			errors: []string{"lastName: must be a string or null", "profile.talent.tags: must be an array of strings or null"}},
+		{body: `{"profile":null,"a":{"b":[{"c":"]}"}],"d":-1.5e3},"z":true}`,
+			want: accountd.ProfilePatch{Country: text(""), State: text(""), City: text(""), Address: text(""), Phone: text(""),
+				Title: text(""), Description: text(""), About: text(""), Availability: text(""), Tags: &[]string{}},
+			errors: []string{"a: cannot be changed here", "z: cannot be changed here"}},
+	}
+	for _, c := range cases {
+		var p accountd.ProfilePatch
+		var v accountd.Validation
+		readPatch(&v, &p, []byte(c.body))
+		if !reflect.DeepEqual(p, c.want) {
+			t.Errorf("%s: patch\n%+v, want\n%+v", c.body, p, c.want)
+		}
+		var got []string
+		var e *accountd.Error
+		if errors.As(v.Err(), &e) {
+			for _, f := range e.Fields {
+				message, _, _ := strings.Cut(f.Message, ":")
+				got = append(got, f.Field+": "+message)
+			}
+		}
+		if !reflect.DeepEqual(got, c.errors) {
+			t.Errorf("%s: errors\n%q, want\n%q", c.body, got, c.errors)
+		}
+	}
+}
+
+// BenchmarkPatchDecode reads the seed's PATCH body as updateProfile does,
+// up to the patch it hands the service.
+func BenchmarkPatchDecode(b *testing.B) {
+	b.ReportAllocs()
+	for b.Loop() {
+		r := httptest.NewRequest("PATCH", "/v1/account/update", strings.NewReader(seedPatchBody))
+		r.Header.Set("Content-Type", "application/json")
+		var body json.RawMessage
+		if err := decode(httptest.NewRecorder(), r, &body); err != nil {
+			b.Fatal(err)
+		}
+		var p accountd.ProfilePatch
+		var v accountd.Validation
+		readPatch(&v, &p, body)
+		v.Include(p.Normalize())
+		if err := v.Err(); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkAccountEnvelope writes the answer to the seed's PATCH: the
+// seed's Alice with her seven tags.
+func BenchmarkAccountEnvelope(b *testing.B) {
+	now := time.Date(2025, 5, 1, 16, 33, 54, 790e6, time.UTC)
+	a := &accountd.Account{
+		ID: accountd.NewID(now), Email: "alice@example.com", EmailVerified: true, EmailVerifiedAt: &now,
+		FirstName: "Alice", LastName: "Bob", Role: "user", Type: "recipient", UserName: "alice-bob-x1y2",
+		ReferralCode: "ALICE123", AccountType: "individual", LoggedInAt: &now, CreatedAt: now, UpdatedAt: now,
+		Profile: accountd.Profile{
+			Contact: accountd.Contact{Country: "England", State: "Manchester", City: "Manchester", Address: "30, alice bob blvd.", Phone: "+442071838750"},
+			Bio:     accountd.Bio{Title: "Software Engineer", Description: "Builds software Products"},
+			Talent: accountd.Talent{About: "About this user?. User is the best developer in the solar system", Availability: "available",
+				Tags: []string{"product", "writing", "custom", "engineering", "devops", "web3", "crypto"}},
+		},
+		Socials: accountd.Socials{GitHub: "https://github.com/tester", Twitter: "https://twitter.com/tester",
+			LinkedIn: "https://linkedin.com/tester", Website: "https://mywebsite.com"},
+	}
+	for _, name := range a.Profile.Talent.Tags {
+		a.Tags = append(a.Tags, accountd.NewTag(now, name))
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		writeOK(httptest.NewRecorder(), 202, "Profile updated successfully", accountDocument(a))
+	}
+}
