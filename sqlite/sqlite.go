@@ -31,15 +31,17 @@ type DB struct {
 	// which under load leaves some writes waiting many times longer than
 	// the rest. Blocked channel senders are served in order.
 	writerTurn chan struct{}
-	stopWatch  context.CancelFunc
-	watching   sync.WaitGroup
+	// queue holds the Writes waiting for the next transaction.
+	queue     writeQueue
+	stopWatch context.CancelFunc
+	watching  sync.WaitGroup
 }
 
 var _ accountd.Store = (*DB)(nil)
 
 // pragmas apply to every connection: they are per connection, except
 // journal_mode, which sticks to the file but costs nothing to repeat.
-const pragmas = "_pragma=journal_mode(WAL)&_pragma=busy_timeout(5000)&_pragma=foreign_keys(1)&_pragma=synchronous(NORMAL)"
+const pragmas = "_pragma=journal_mode(WAL)&_pragma=busy_timeout(5000)&_pragma=foreign_keys(1)&_pragma=synchronous(NORMAL)&_pragma=cache_size(-65536)"
 
 // Open opens the database file at path, creating it if missing. It does not
 // migrate the schema.
@@ -85,26 +87,6 @@ func Open(ctx context.Context, path string) (*DB, error) {
 	db.watching.Add(1)
 	go func() { defer db.watching.Done(); db.hot.watch(watchCtx, watchConn) }()
 	return db, nil
-}
-
-// Write runs fn in a transaction on the writer. It never retries fn: with a
-// single writer connection and BEGIN IMMEDIATE there is no conflict to retry,
-// only a lock to wait for, which busy_timeout does.
-//
-// fn holds the only writer connection, so it must not call the DB's own
-// writing methods (Write, Hit, ClaimMail, MarkMail*, Prune): they would wait
-// for that connection until ctx ends.
-//
-// The cache of SessionAccount is emptied before Write returns, whatever the
-// outcome, so no answer read before the change outlives it.
-func (db *DB) Write(ctx context.Context, fn func(accountd.Tx) error) error {
-	release, err := db.takeWriter(ctx)
-	if err != nil {
-		return err
-	}
-	defer release()
-	defer db.hot.invalidate()
-	return db.writer.run(ctx, nil, fn)
 }
 
 // takeWriter waits for this caller's turn on the writer connection.
