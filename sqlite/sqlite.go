@@ -41,6 +41,10 @@ var _ accountd.Store = (*DB)(nil)
 
 // pragmas apply to every connection: they are per connection, except
 // journal_mode, which sticks to the file but costs nothing to repeat.
+// cache_size lets each connection keep up to 64 MiB of pages instead of
+// SQLite's 2: a search that intersects large index entries at a million
+// accounts reads them again on every run, from the OS when not from here,
+// and takes about 15% longer.
 const pragmas = "_pragma=journal_mode(WAL)&_pragma=busy_timeout(5000)&_pragma=foreign_keys(1)&_pragma=synchronous(NORMAL)&_pragma=cache_size(-65536)"
 
 // Open opens the database file at path, creating it if missing. It does not

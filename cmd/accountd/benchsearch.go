@@ -109,8 +109,14 @@ func benchSearchSize(ctx context.Context, c config, database string, n, clients 
 	}
 	elapsed := time.Since(started)
 	fmt.Fprintf(stdout, "\nsearch at N = %d: loaded in %s, %.0f accounts/s\n", n, elapsed.Round(time.Second), float64(n)/elapsed.Seconds())
-
 	c.database = database
+	return timeSearches(ctx, c, clients, d)
+}
+
+// timeSearches serves the store c.database names and times each of
+// benchSearches against it.
+func timeSearches(ctx context.Context, c config, clients int, d time.Duration) (map[string]result, map[string]int, error) {
+	log := slog.New(slog.NewJSONHandler(io.Discard, nil))
 	a, err := start(ctx, c, log)
 	if err != nil {
 		return nil, nil, err
@@ -119,7 +125,7 @@ func benchSearchSize(ctx context.Context, c config, database string, n, clients 
 	base := "http://" + a.addr
 	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: clients}, Timeout: time.Minute}
 	status, body, err := call(client, "POST", base+"/v1/auth/register", "",
-		`{"email":"searcher@example.com","password":"`+benchPassword+`","firstName":"Search","lastName":"Er"}`)
+		fmt.Sprintf(`{"email":"searcher-%d@example.com","password":%q,"firstName":"Search","lastName":"Er"}`, rand.Uint64(), benchPassword))
 	if err != nil || status != http.StatusCreated {
 		return nil, nil, fmt.Errorf("register the searcher: %d %s %v", status, body, err)
 	}
