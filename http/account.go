@@ -13,11 +13,10 @@ type jsonTime time.Time
 
 const jsonTimeLayout = "2006-01-02T15:04:05.000Z"
 
-func (t jsonTime) MarshalJSON() ([]byte, error) {
-	b := make([]byte, 0, len(jsonTimeLayout)+2)
-	b = append(b, '"')
-	b = time.Time(t).UTC().AppendFormat(b, jsonTimeLayout)
-	return append(b, '"'), nil
+// MarshalText rather than MarshalJSON: encoding/json checks and compacts
+// what a MarshalJSON returns, which took a third of encoding an account.
+func (t jsonTime) MarshalText() ([]byte, error) {
+	return time.Time(t).UTC().AppendFormat(make([]byte, 0, len(jsonTimeLayout)), jsonTimeLayout), nil
 }
 
 // optionalTime is a jsonTime that is null until it happens.
