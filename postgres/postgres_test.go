@@ -112,7 +112,7 @@ func TestStore(t *testing.T) {
 	empty := func(t *testing.T) *DB {
 		db := openURL(t, url)
 		_, err := db.pool.Exec(t.Context(),
-			"TRUNCATE accounts, achievements, sessions, codes, outbox, rate_limits, tags, account_tags, bookmarks")
+			"TRUNCATE accounts, achievements, sessions, codes, outbox, rate_limits, tags, account_tags, bookmarks, listing_count_changes")
 		if err != nil {
 			t.Fatal(err)
 		}

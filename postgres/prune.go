@@ -21,6 +21,13 @@ var pruneStatements = []string{
 // qPruneMail takes the time before which delivered mail goes.
 const qPruneMail = "DELETE FROM outbox WHERE sent_at < $1"
 
+// qFoldListingCounts makes the changes to the listing counts one row per
+// role and completeness. A Prune of another instance at the same time
+// waits for this one's rows, then finds them gone and adds nothing.
+const qFoldListingCounts = `WITH folded AS (DELETE FROM listing_count_changes RETURNING role, profile_completeness, n)
+	INSERT INTO listing_count_changes (role, profile_completeness, n)
+	SELECT role, profile_completeness, sum(n) FROM folded GROUP BY role, profile_completeness HAVING sum(n) <> 0`
+
 // Prune sends its statements as one batch, which the server runs as one
 // implicit transaction: all of them take effect or none.
 func (db *DB) Prune(ctx context.Context, now time.Time) error {
@@ -30,6 +37,7 @@ func (db *DB) Prune(ctx context.Context, now time.Time) error {
 		b.Queue(q, now)
 	}
 	b.Queue(qPruneMail, now.Add(-sentMailKept))
+	b.Queue(qFoldListingCounts)
 	if err := db.pool.SendBatch(ctx, b).Close(); err != nil {
 		return wrap("prune", err)
 	}

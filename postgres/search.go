@@ -56,17 +56,16 @@ func (a *args) add(v any) string {
 //
 //   - text: search_text LIKE '%text%', through the trigram index, for three
 //     characters or more; strpos for fewer, which no index can serve;
-//   - tags: a semi-join on the account_tags of the keys' tags, which are
-//     looked up first; for all of several keys, one semi-join per key. A
-//     key no tag has selects no account, so all of several keys selects
-//     none, and any of them ignores it;
+//   - tags: the ids of the keys' tags, which the caller looks up (see
+//     searchTagIDs), contained in or overlapping the account's tag_ids,
+//     through their GIN index;
 //   - role and owner: equality, served by indexes that continue in the
 //     default sort's order;
 //   - completeness: a range on its sort's index, left out when it is the
 //     whole of 0 to 100;
 //   - bookmarked by: a semi-join on the owner's bookmarks;
 //   - AsOf: created_at before it, in milliseconds as stored.
-func buildSearch(q *accountd.SearchQuery) (*searchSQL, error) {
+func buildSearch(q *accountd.SearchQuery, tagIDs []string) (*searchSQL, error) {
 	order, ok := orderBy[q.Sort]
 	if !ok {
 		return nil, fmt.Errorf("unknown sort %q", q.Sort)
@@ -82,17 +81,12 @@ func buildSearch(q *accountd.SearchQuery) (*searchSQL, error) {
 	case q.Text != "":
 		where = append(where, "strpos(a.search_text, "+a.add(q.Text)+") > 0")
 	}
-	switch keys := distinct(q.TagKeys); {
-	case len(keys) == 0:
-	case q.AnyTag && len(keys) > 1:
-		where = append(where, "a.id IN (SELECT account_id FROM account_tags WHERE "+tagIDsIn(a.add(keys))+")")
+	switch {
+	case len(q.TagKeys) == 0:
+	case q.AnyTag:
+		where = append(where, "a.tag_ids && "+a.add(tagIDs))
 	default:
-		// One semi-join per tag: each reads its tag's accounts in id order
-		// from account_tags_tag, so the planner can merge them, rather
-		// than group every row of all the tags by account.
-		for _, key := range keys {
-			where = append(where, "a.id IN (SELECT account_id FROM account_tags WHERE tag_id = (SELECT id FROM tags WHERE key = "+a.add(key)+"))")
-		}
+		where = append(where, "a.tag_ids @> "+a.add(tagIDs))
 	}
 	if q.Role != "" {
 		where = append(where, "a.role = "+a.add(q.Role))
@@ -111,6 +105,9 @@ func buildSearch(q *accountd.SearchQuery) (*searchSQL, error) {
 	}
 	cond := strings.Join(where, " AND ")
 	s := &searchSQL{count: "SELECT count(*) FROM accounts AS a WHERE " + cond, countArgs: a}
+	if q.Text == "" && len(q.TagKeys) == 0 && q.OwnerID == "" && q.BookmarkedBy == "" {
+		s.count, s.countArgs = countedSearch(q)
+	}
 
 	page := append(args(nil), a...)
 	bookmark, from := "''", "accounts AS a"
@@ -124,11 +121,52 @@ func buildSearch(q *accountd.SearchQuery) (*searchSQL, error) {
 	return s, nil
 }
 
-// tagIDsIn is the condition on account_tags that keeps the rows of the
-// tags with the keys in keys, a parameter. The tags are looked up first,
-// once, so that account_tags_tag finds their rows.
-func tagIDsIn(keys string) string {
-	return "tag_id = ANY (ARRAY(SELECT id FROM tags WHERE key = ANY (" + keys + ")))"
+// countedSearch is the count of a search that filters on role and
+// completeness alone, or on nothing: the sum of listing_count_changes (see
+// 0004_listing_counts.sql) for them, less the listed accounts created from
+// q.AsOf on, which are few: those registered since the search's first page.
+func countedSearch(q *accountd.SearchQuery) (string, []any) {
+	var a args
+	var counted []string
+	if q.Role != "" {
+		counted = append(counted, "role = "+a.add(q.Role))
+	}
+	if q.CompletenessMin > 0 {
+		counted = append(counted, "profile_completeness >= "+a.add(q.CompletenessMin))
+	}
+	if q.CompletenessMax < 100 {
+		counted = append(counted, "profile_completeness <= "+a.add(q.CompletenessMax))
+	}
+	cond := strings.Join(append(counted, "TRUE"), " AND ")
+	count := "SELECT (SELECT coalesce(sum(n), 0)::bigint FROM listing_count_changes WHERE " + cond + ")"
+	if !q.AsOf.IsZero() {
+		count += " - (SELECT count(*) FROM accounts AS a WHERE " + listed + " AND " + cond +
+			" AND a.created_at >= " + a.add(ms(q.AsOf)) + ")"
+	}
+	return count, a
+}
+
+// qTagIDsByKey looks up the tags a search names, so that the planner sees
+// their ids: it plans a tag filter from how many accounts each id has.
+const qTagIDsByKey = "SELECT id FROM tags WHERE key = ANY ($1)"
+
+// searchTagIDs returns the ids of the tags q names, and false when q can
+// select no account: all of several keys when one has no tag, since no
+// account has a tag no one ever used, and any of them when none has one.
+func (t *tx) searchTagIDs(ctx context.Context, q *accountd.SearchQuery) ([]string, bool, error) {
+	if len(q.TagKeys) == 0 {
+		return nil, true, nil
+	}
+	keys := distinct(q.TagKeys)
+	rows, err := t.tx.Query(ctx, qTagIDsByKey, keys)
+	if err != nil {
+		return nil, false, err
+	}
+	ids, err := pgx.CollectRows(rows, pgx.RowTo[string])
+	if err != nil {
+		return nil, false, err
+	}
+	return ids, len(ids) > 0 && (q.AnyTag || len(ids) == len(keys)), nil
 }
 
 // escapeLike makes s a LIKE pattern that matches s only: its wildcards and
@@ -175,11 +213,18 @@ const (
 // page's achievements and tags in another. In a Read both see its one
 // snapshot.
 func (t *tx) SearchAccounts(ctx context.Context, q *accountd.SearchQuery) (*accountd.SearchResult, error) {
-	s, err := buildSearch(q)
+	res := &accountd.SearchResult{Hits: []accountd.SearchHit{}}
+	tagIDs, some, err := t.searchTagIDs(ctx, q)
 	if err != nil {
 		return nil, wrap("search accounts", err)
 	}
-	res := &accountd.SearchResult{Hits: []accountd.SearchHit{}}
+	if !some {
+		return res, nil
+	}
+	s, err := buildSearch(q, tagIDs)
+	if err != nil {
+		return nil, wrap("search accounts", err)
+	}
 	byID := map[string]*accountd.Account{}
 	var ids []string
 	b := &pgx.Batch{}

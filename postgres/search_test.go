@@ -72,6 +72,9 @@ func seedExplain(t *testing.T, db *DB, n int) (owner string) {
 		for pos, id := range tags {
 			b.Queue(qAccountTagPut, a.ID, id, pos, a.Profile.Talent.Tags[pos])
 		}
+		held := append([]string{}, tags...) // not nil, which would be NULL
+		slices.Sort(held)
+		b.Queue(qAccountTagIDs, a.ID, held)
 	}
 	b.Queue("UPDATE tags SET entry_count = (SELECT count(*) FROM account_tags WHERE tag_id = tags.id)")
 	if err := tx.SendBatch(ctx, b).Close(); err != nil {
@@ -149,15 +152,15 @@ func TestSearchUsesIndexes(t *testing.T) {
 	cases := []struct {
 		name  string
 		q     accountd.SearchQuery
-		index string // what the count must go through
+		index string // the index or table the count must go through
 	}{
 		{"text", accountd.SearchQuery{Text: "jer"}, "accounts_listed_search"},
 		{"text with accents folded", accountd.SearchQuery{Text: accountd.FoldText("Müll")}, "accounts_listed_search"},
-		{"one tag", accountd.SearchQuery{TagKeys: []string{"skill 3"}}, "account_tags_tag"},
-		{"all of two tags", accountd.SearchQuery{TagKeys: []string{"skill 3", "skill 4"}}, "account_tags_tag"},
-		{"any of two tags", accountd.SearchQuery{TagKeys: []string{"skill 3", "skill 4"}, AnyTag: true}, "account_tags_tag"},
-		{"role", accountd.SearchQuery{Role: accountd.RoleAdmin}, "accounts_listed_role"},
-		{"completeness", accountd.SearchQuery{CompletenessMin: 80}, "accounts_listed_completeness"},
+		{"one tag", accountd.SearchQuery{TagKeys: []string{"skill 3"}}, "accounts_listed_tags"},
+		{"all of two tags", accountd.SearchQuery{TagKeys: []string{"skill 3", "skill 4"}}, "accounts_listed_tags"},
+		{"any of two tags", accountd.SearchQuery{TagKeys: []string{"skill 3", "skill 4"}, AnyTag: true}, "accounts_listed_tags"},
+		{"role", accountd.SearchQuery{Role: accountd.RoleAdmin}, "listing_count_changes"},
+		{"completeness", accountd.SearchQuery{CompletenessMin: 80}, "listing_count_changes"},
 		{"owner", accountd.SearchQuery{OwnerID: owner}, "accounts_listed_owner"},
 		{"bookmarked", accountd.SearchQuery{BookmarkedBy: owner}, "bookmarks_owner_account"},
 		{"text and tag", accountd.SearchQuery{Text: "jer", TagKeys: []string{"skill 3"}}, ""},
@@ -168,7 +171,17 @@ func TestSearchUsesIndexes(t *testing.T) {
 			q := c.q
 			q.Sort, q.Page, q.Limit, q.ViewerID = sort, 3, 12, owner
 			q.CompletenessMax, q.AsOf = 100, t0.Add(explainPopulation*time.Minute)
-			s, err := buildSearch(&q)
+			var tagIDs []string
+			if len(q.TagKeys) > 0 {
+				rows, err := tx.Query(t.Context(), qTagIDsByKey, q.TagKeys)
+				if err == nil {
+					tagIDs, err = pgx.CollectRows(rows, pgx.RowTo[string])
+				}
+				if err != nil || len(tagIDs) != len(q.TagKeys) {
+					t.Fatalf("tags %q: %v, %v", q.TagKeys, tagIDs, err)
+				}
+			}
+			s, err := buildSearch(&q, tagIDs)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -187,7 +200,7 @@ func TestSearchUsesIndexes(t *testing.T) {
 					if n["Node Type"] == "Seq Scan" && n["Relation Name"] == "accounts" {
 						t.Errorf("%s reads the whole accounts table:%s", name, plan)
 					}
-					used = used || n["Index Name"] == c.index
+					used = used || n["Index Name"] == c.index || n["Relation Name"] == c.index
 				}
 				if stmt.what == "count" && c.index != "" && !used {
 					t.Errorf("%s does not use %s:%s", name, c.index, plan)
@@ -421,5 +434,68 @@ func TestMigrateBackfillsSearchText(t *testing.T) {
 	}
 	if ids := hitIDs(searchAll(t, db, accountd.SearchQuery{Text: "zoe"})); !slices.Equal(ids, []string{accounts[0].ID}) {
 		t.Errorf("search zoe after the backfill: %v, want [%s]", ids, accounts[0].ID)
+	}
+}
+
+// TestPruneFoldsListingCounts: every statement that lists or unlists
+// accounts adds its own rows of listing counts; Prune folds them into one
+// per role and completeness, and the totals stay as they were.
+func TestPruneFoldsListingCounts(t *testing.T) {
+	ctx := t.Context()
+	db := openMigrated(t)
+	var accounts []*accountd.Account
+	for i := range 30 {
+		a := newSearchAccount(t0.Add(time.Duration(i)*time.Second), "Ada", "Lovelace")
+		if i%3 == 0 {
+			a.Role = accountd.RolePartner
+		}
+		accounts = append(accounts, a)
+		if err := db.Write(ctx, func(tx accountd.Tx) error { return tx.CreateAccount(ctx, a) }); err != nil {
+			t.Fatal(err)
+		}
+	}
+	err := db.Write(ctx, func(tx accountd.Tx) error {
+		for _, a := range accounts[:5] {
+			a.IsPrivate = true
+			if err := tx.UpdateAccount(ctx, a); err != nil {
+				return err
+			}
+		}
+		for _, a := range accounts[5:8] {
+			if err := tx.DeleteAccount(ctx, a.ID, t0.Add(time.Hour)); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	totals := func() (all, partners int) {
+		return searchAll(t, db, accountd.SearchQuery{}).Total, searchAll(t, db, accountd.SearchQuery{Role: accountd.RolePartner}).Total
+	}
+	changes := func() int {
+		var n int
+		if err := db.pool.QueryRow(ctx, "SELECT count(*) FROM listing_count_changes").Scan(&n); err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+	// Listed: 22, of which partners are 3, 9, 12, …, 27 less the private 0
+	// and 3 and the deleted 6: 7.
+	if all, partners := totals(); all != 22 || partners != 7 {
+		t.Fatalf("before Prune: %d listed, %d partners; want 22, 7", all, partners)
+	}
+	if n := changes(); n < 30 {
+		t.Fatalf("%d rows of changes before Prune; want one at least for each of the 30 statements", n)
+	}
+	if err := db.Prune(ctx, t0.Add(time.Hour)); err != nil {
+		t.Fatal(err)
+	}
+	if n := changes(); n != 2 {
+		t.Errorf("%d rows of changes after Prune; want 2, one for each role at completeness 0", n)
+	}
+	if all, partners := totals(); all != 22 || partners != 7 {
+		t.Errorf("after Prune: %d listed, %d partners; want 22, 7", all, partners)
 	}
 }

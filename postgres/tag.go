@@ -45,7 +45,20 @@ const (
 	qAccountTagPut = `INSERT INTO account_tags (account_id, tag_id, position, name) VALUES ($1, $2, $3, $4)
 		ON CONFLICT (account_id, tag_id) DO UPDATE SET position = excluded.position, name = excluded.name`
 	qAccountTagsDelete = "DELETE FROM account_tags WHERE account_id = $1 AND tag_id = ANY($2)"
+	// What searches look tags up by: see 0003_tag_ids.sql.
+	qAccountTagIDs = "UPDATE accounts SET tag_ids = $2 WHERE id = $1"
 )
+
+// heldIDs are the ids of tags, by Key in ids, in the order accounts.tag_ids
+// keeps them.
+func heldIDs(tags []accountd.Tag, ids map[string]string) []string {
+	held := make([]string, len(tags))
+	for i, tag := range tags {
+		held[i] = ids[tag.Key]
+	}
+	slices.Sort(held)
+	return held
+}
 
 // tagColumns are what tagDest reads.
 const tagColumns = "id, name, key, color, categories, is_parent, type, entry_count, created_at, updated_at"
@@ -120,6 +133,7 @@ func (t *tx) SetTags(ctx context.Context, accountID string, tags []accountd.Tag,
 	for position, tag := range wanted {
 		b.Queue(qAccountTagPut, accountID, ids[tag.Key], position, tag.Name)
 	}
+	b.Queue(qAccountTagIDs, accountID, heldIDs(wanted, ids))
 	docs := make([]accountd.Tag, len(wanted))
 	for i, tag := range wanted {
 		b.Queue(qTagByID, ids[tag.Key]).QueryRow(func(row pgx.Row) error {
@@ -251,29 +265,29 @@ func (t *tx) ImportAccounts(ctx context.Context, accounts []*accountd.Account) e
 	var accountRows, achievementRows, tagRows [][]any
 	gained, counted := map[string]int{}, map[string]time.Time{}
 	for _, a := range accounts {
-		accountRows = append(accountRows, accountArgs(a))
 		for _, ach := range a.Achievements {
 			achievementRows = append(achievementRows, []any{ach.ID, a.ID, ach.Type, ach.Total, ach.Value, ms(ach.CreatedAt), ms(ach.UpdatedAt)})
 		}
-		held := make(map[string]bool, len(a.Tags))
+		var held []accountd.Tag
 		for _, tag := range a.Tags {
 			// A second tag of the same Key would count the account twice.
-			if held[tag.Key] {
+			if slices.ContainsFunc(held, func(h accountd.Tag) bool { return h.Key == tag.Key }) {
 				continue
 			}
 			id := ids[tag.Key]
 			tagRows = append(tagRows, []any{a.ID, id, len(held), tag.Name})
-			held[tag.Key] = true
+			held = append(held, tag)
 			gained[id]++
 			counted[id] = a.CreatedAt
 		}
+		accountRows = append(accountRows, append(accountArgs(a), heldIDs(held, ids)))
 	}
 	copies := []struct {
 		table   string
 		columns []string
 		rows    [][]any
 	}{
-		{"accounts", append([]string{"id"}, writtenFields...), accountRows},
+		{"accounts", append(append([]string{"id"}, writtenFields...), "tag_ids"), accountRows},
 		{"achievements", strings.Split(strings.ReplaceAll(achievementColumns, " ", ""), ","), achievementRows},
 		{"account_tags", []string{"account_id", "tag_id", "position", "name"}, tagRows},
 	}
