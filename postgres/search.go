@@ -88,15 +88,7 @@ func buildSearch(q *accountd.SearchQuery, tagIDs []string) (*searchSQL, error) {
 	default:
 		where = append(where, "a.tag_ids @> "+a.add(tagIDs))
 	}
-	if q.Role != "" {
-		where = append(where, "a.role = "+a.add(q.Role))
-	}
-	if q.CompletenessMin > 0 {
-		where = append(where, "a.profile_completeness >= "+a.add(q.CompletenessMin))
-	}
-	if q.CompletenessMax < 100 {
-		where = append(where, "a.profile_completeness <= "+a.add(q.CompletenessMax))
-	}
+	where = append(where, roleAndCompleteness(q, &a, "a.")...)
 	if q.OwnerID != "" {
 		where = append(where, "a.owner_id = "+a.add(q.OwnerID))
 	}
@@ -121,23 +113,29 @@ func buildSearch(q *accountd.SearchQuery, tagIDs []string) (*searchSQL, error) {
 	return s, nil
 }
 
+// roleAndCompleteness are q's conditions on role and completeness, on the
+// columns behind prefix: "a." or none.
+func roleAndCompleteness(q *accountd.SearchQuery, a *args, prefix string) []string {
+	var conds []string
+	if q.Role != "" {
+		conds = append(conds, prefix+"role = "+a.add(q.Role))
+	}
+	if q.CompletenessMin > 0 {
+		conds = append(conds, prefix+"profile_completeness >= "+a.add(q.CompletenessMin))
+	}
+	if q.CompletenessMax < 100 {
+		conds = append(conds, prefix+"profile_completeness <= "+a.add(q.CompletenessMax))
+	}
+	return conds
+}
+
 // countedSearch is the count of a search that filters on role and
 // completeness alone, or on nothing: the sum of listing_count_changes (see
 // 0004_listing_counts.sql) for them, less the listed accounts created from
 // q.AsOf on, which are few: those registered since the search's first page.
 func countedSearch(q *accountd.SearchQuery) (string, []any) {
 	var a args
-	var counted []string
-	if q.Role != "" {
-		counted = append(counted, "role = "+a.add(q.Role))
-	}
-	if q.CompletenessMin > 0 {
-		counted = append(counted, "profile_completeness >= "+a.add(q.CompletenessMin))
-	}
-	if q.CompletenessMax < 100 {
-		counted = append(counted, "profile_completeness <= "+a.add(q.CompletenessMax))
-	}
-	cond := strings.Join(append(counted, "TRUE"), " AND ")
+	cond := strings.Join(append(roleAndCompleteness(q, &a, ""), "TRUE"), " AND ")
 	count := "SELECT (SELECT coalesce(sum(n), 0)::bigint FROM listing_count_changes WHERE " + cond + ")"
 	if !q.AsOf.IsZero() {
 		count += " - (SELECT count(*) FROM accounts AS a WHERE " + listed + " AND " + cond +
