@@ -244,8 +244,11 @@ func (s *Service) UpdateProfile(ctx context.Context, current *Account, p *Profil
 		return nil, err
 	}
 	// A patch that changes nothing is common (clients resend whole forms)
-	// and needs no write, so it does not wait for the single writer.
-	if changed, _ := p.apply(current.Clone()); !changed {
+	// and needs no write, so it does not wait for the single writer. A
+	// shallow copy is enough to try it on: apply assigns fields and
+	// replaces the tag list, and changes nothing current shares.
+	try := *current
+	if changed, _ := p.apply(&try); !changed {
 		return current, nil
 	}
 	now := s.now()
