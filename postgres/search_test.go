@@ -499,3 +499,73 @@ func TestPruneFoldsListingCounts(t *testing.T) {
 		t.Errorf("after Prune: %d listed, %d partners; want 22, 7", all, partners)
 	}
 }
+
+// TestConcurrentPrunesKeepListingCounts: Prunes of two instances fold the
+// listing counts while accounts come and change, and the counted total
+// stays what a count of the accounts says.
+func TestConcurrentPrunesKeepListingCounts(t *testing.T) {
+	ctx := t.Context()
+	url := newDatabase(t)
+	db, other := openURL(t, url), openURL(t, url)
+	if _, err := db.Migrate(ctx); err != nil {
+		t.Fatal(err)
+	}
+	var wg sync.WaitGroup
+	stop := make(chan struct{})
+	errs := make(chan error, 8)
+	for _, s := range []*DB{db, other} {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for {
+				select {
+				case <-stop:
+					return
+				default:
+				}
+				if err := s.Prune(ctx, t0); err != nil {
+					errs <- err
+					return
+				}
+			}
+		}()
+	}
+	var writers sync.WaitGroup
+	for w := range 4 {
+		writers.Add(1)
+		go func() {
+			defer writers.Done()
+			for i := range 40 {
+				a := newSearchAccount(t0.Add(time.Duration(w*100+i)*time.Second), "Ada", "Lovelace")
+				err := db.Write(ctx, func(tx accountd.Tx) error {
+					if err := tx.CreateAccount(ctx, a); err != nil {
+						return err
+					}
+					if i%4 == 0 {
+						a.IsPrivate = true
+						return tx.UpdateAccount(ctx, a)
+					}
+					return nil
+				})
+				if err != nil {
+					errs <- err
+					return
+				}
+			}
+		}()
+	}
+	writers.Wait()
+	close(stop)
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Fatal(err)
+	}
+	var n int
+	if err := db.pool.QueryRow(ctx, "SELECT count(*) FROM accounts AS a WHERE "+listed).Scan(&n); err != nil {
+		t.Fatal(err)
+	}
+	if got := searchAll(t, db, accountd.SearchQuery{}).Total; got != n || n != 120 {
+		t.Errorf("counted total %d, accounts listed %d; want 120", got, n)
+	}
+}
