@@ -39,6 +39,20 @@ func TagColor(key string) string {
 	return fmt.Sprintf("#%02X%02X%02X", h[0], h[1], h[2])
 }
 
+// DistinctTags is tags without a second tag of the same Key, which would
+// count an account twice, in order.
+func DistinctTags(tags []Tag) []Tag {
+	seen := make(map[string]bool, len(tags))
+	out := make([]Tag, 0, len(tags))
+	for _, tag := range tags {
+		if !seen[tag.Key] {
+			seen[tag.Key] = true
+			out = append(out, tag)
+		}
+	}
+	return out
+}
+
 // NewTag returns the document a tag gets on its first use.
 func NewTag(now time.Time, name string) Tag {
 	now = now.UTC().Truncate(time.Millisecond)

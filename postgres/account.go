@@ -144,6 +144,11 @@ func accountArgs(a *accountd.Account) []any {
 	}
 }
 
+// achievementArgs are a's achievement ach as achievementColumns take it.
+func achievementArgs(a *accountd.Account, ach accountd.Achievement) []any {
+	return []any{ach.ID, a.ID, ach.Type, ach.Total, ach.Value, ms(ach.CreatedAt), ms(ach.UpdatedAt)}
+}
+
 func scanAccount(row pgx.Row) (*accountd.Account, error) {
 	a := &accountd.Account{}
 	err := row.Scan(accountDest(a)...)
@@ -239,7 +244,7 @@ func (t *tx) CreateAccount(ctx context.Context, a *accountd.Account) error {
 	b := &pgx.Batch{}
 	b.Queue(qAccountInsert, accountArgs(a)...)
 	for _, ach := range a.Achievements {
-		b.Queue(qAchievementInsert, ach.ID, a.ID, ach.Type, ach.Total, ach.Value, ms(ach.CreatedAt), ms(ach.UpdatedAt))
+		b.Queue(qAchievementInsert, achievementArgs(a, ach)...)
 	}
 	if err := t.tx.SendBatch(ctx, b).Close(); err != nil {
 		return accountWriteError("create account", err)

@@ -143,11 +143,11 @@ func explain(t *testing.T, tx pgx.Tx, sql string, args []any) (text string, node
 func TestSearchUsesIndexes(t *testing.T) {
 	db := openMigrated(t)
 	owner := seedExplain(t, db, explainPopulation)
-	tx, err := db.pool.Begin(t.Context())
+	pgTx, err := db.pool.Begin(t.Context())
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer tx.Rollback(t.Context())
+	defer pgTx.Rollback(t.Context())
 
 	cases := []struct {
 		name  string
@@ -171,15 +171,9 @@ func TestSearchUsesIndexes(t *testing.T) {
 			q := c.q
 			q.Sort, q.Page, q.Limit, q.ViewerID = sort, 3, 12, owner
 			q.CompletenessMax, q.AsOf = 100, t0.Add(explainPopulation*time.Minute)
-			var tagIDs []string
-			if len(q.TagKeys) > 0 {
-				rows, err := tx.Query(t.Context(), qTagIDsByKey, q.TagKeys)
-				if err == nil {
-					tagIDs, err = pgx.CollectRows(rows, pgx.RowTo[string])
-				}
-				if err != nil || len(tagIDs) != len(q.TagKeys) {
-					t.Fatalf("tags %q: %v, %v", q.TagKeys, tagIDs, err)
-				}
+			tagIDs, some, err := (&tx{tx: pgTx}).searchTagIDs(t.Context(), &q)
+			if err != nil || !some {
+				t.Fatalf("tags %q: %v, %v", q.TagKeys, tagIDs, err)
 			}
 			s, err := buildSearch(&q, tagIDs)
 			if err != nil {
@@ -192,7 +186,7 @@ func TestSearchUsesIndexes(t *testing.T) {
 				if stmt.what == "count" && sort != accountd.SortNewest {
 					continue // the count does not depend on the sort
 				}
-				plan, nodes := explain(t, tx, stmt.sql, stmt.args)
+				plan, nodes := explain(t, pgTx, stmt.sql, stmt.args)
 				name := fmt.Sprintf("%s, %s, %s", c.name, stmt.what, sort)
 				t.Logf("%s:%s", name, plan)
 				used := false

@@ -87,15 +87,7 @@ func scanTags(rows pgx.Rows) ([]string, []accountd.Tag, error) {
 // SetTags counts a tag in or out only when the account gains or loses it, so
 // that setting the same tags again changes no count.
 func (t *tx) SetTags(ctx context.Context, accountID string, tags []accountd.Tag, at time.Time) ([]accountd.Tag, error) {
-	// A second tag of the same Key would count the account twice.
-	var wanted []accountd.Tag
-	keys := make(map[string]bool, len(tags))
-	for _, tag := range tags {
-		if !keys[tag.Key] {
-			keys[tag.Key] = true
-			wanted = append(wanted, tag)
-		}
-	}
+	wanted := accountd.DistinctTags(tags)
 	held, ids, err := t.lockTags(ctx, accountID, wanted)
 	if err != nil {
 		return nil, wrap("set tags", err)
@@ -175,6 +167,13 @@ func (t *tx) lockTags(ctx context.Context, accountID string, tags []accountd.Tag
 		}
 		return rows.Err()
 	})
+	queueTagIDs(b, tags, ids)
+	return held, ids, t.tx.SendBatch(ctx, b).Close()
+}
+
+// queueTagIDs adds to b the look-ups that put into ids the id of each
+// stored tag with the Key of one of tags.
+func queueTagIDs(b *pgx.Batch, tags []accountd.Tag, ids map[string]string) {
 	for _, tag := range tags {
 		b.Queue(qTagByKey, tag.Key).QueryRow(func(row pgx.Row) error {
 			var id string
@@ -188,7 +187,6 @@ func (t *tx) lockTags(ctx context.Context, accountID string, tags []accountd.Tag
 			return nil
 		})
 	}
-	return held, ids, t.tx.SendBatch(ctx, b).Close()
 }
 
 // storeTags stores those of tags whose Keys ids lacks, and adds their ids.
@@ -234,31 +232,18 @@ func (t *tx) storeTag(ctx context.Context, tag *accountd.Tag) (string, error) {
 // with COPY, one statement per table, after storing the tags the batch
 // brings; then each tag's count changes once, in id order as in SetTags.
 func (t *tx) ImportAccounts(ctx context.Context, accounts []*accountd.Account) error {
-	var keys []accountd.Tag
-	ids := map[string]string{}
+	var brought []accountd.Tag
 	for _, a := range accounts {
-		for _, tag := range a.Tags {
-			if _, ok := ids[tag.Key]; !ok {
-				ids[tag.Key] = ""
-				keys = append(keys, tag)
-			}
-		}
+		brought = append(brought, a.Tags...)
 	}
+	brought = accountd.DistinctTags(brought)
+	ids := map[string]string{}
 	b := &pgx.Batch{}
-	for _, tag := range keys {
-		b.Queue(qTagByKey, tag.Key).QueryRow(func(row pgx.Row) error {
-			var id string
-			if err := row.Scan(&id); err != nil && !errors.Is(err, pgx.ErrNoRows) {
-				return err
-			}
-			ids[tag.Key] = id
-			return nil
-		})
-	}
+	queueTagIDs(b, brought, ids)
 	if err := t.tx.SendBatch(ctx, b).Close(); err != nil {
 		return wrap("import tags", err)
 	}
-	if err := t.storeTags(ctx, keys, ids); err != nil {
+	if err := t.storeTags(ctx, brought, ids); err != nil {
 		return wrap("import tags", err)
 	}
 
@@ -266,17 +251,12 @@ func (t *tx) ImportAccounts(ctx context.Context, accounts []*accountd.Account) e
 	gained, counted := map[string]int{}, map[string]time.Time{}
 	for _, a := range accounts {
 		for _, ach := range a.Achievements {
-			achievementRows = append(achievementRows, []any{ach.ID, a.ID, ach.Type, ach.Total, ach.Value, ms(ach.CreatedAt), ms(ach.UpdatedAt)})
+			achievementRows = append(achievementRows, achievementArgs(a, ach))
 		}
-		var held []accountd.Tag
-		for _, tag := range a.Tags {
-			// A second tag of the same Key would count the account twice.
-			if slices.ContainsFunc(held, func(h accountd.Tag) bool { return h.Key == tag.Key }) {
-				continue
-			}
+		held := accountd.DistinctTags(a.Tags)
+		for position, tag := range held {
 			id := ids[tag.Key]
-			tagRows = append(tagRows, []any{a.ID, id, len(held), tag.Name})
-			held = append(held, tag)
+			tagRows = append(tagRows, []any{a.ID, id, position, tag.Name})
 			gained[id]++
 			counted[id] = a.CreatedAt
 		}
@@ -288,7 +268,7 @@ func (t *tx) ImportAccounts(ctx context.Context, accounts []*accountd.Account) e
 		rows    [][]any
 	}{
 		{"accounts", append(append([]string{"id"}, writtenFields...), "tag_ids"), accountRows},
-		{"achievements", strings.Split(strings.ReplaceAll(achievementColumns, " ", ""), ","), achievementRows},
+		{"achievements", strings.Split(achievementColumns, ", "), achievementRows},
 		{"account_tags", []string{"account_id", "tag_id", "position", "name"}, tagRows},
 	}
 	for _, c := range copies {

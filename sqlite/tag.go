@@ -76,14 +76,7 @@ func (t *tx) SetTags(ctx context.Context, accountID string, tags []accountd.Tag,
 	if err != nil {
 		return nil, wrap("set tags", err)
 	}
-	keys := make(map[string]bool, len(tags))
-	for _, tag := range tags {
-		// A second tag of the same Key would count the account twice.
-		if keys[tag.Key] {
-			continue
-		}
-		position := len(keys)
-		keys[tag.Key] = true
+	for position, tag := range accountd.DistinctTags(tags) {
 		id, err := t.tagID(ctx, &tag)
 		if err != nil {
 			return nil, wrap("set tags", err)
@@ -161,12 +154,7 @@ func (t *tx) ImportAccounts(ctx context.Context, accounts []*accountd.Account) e
 		if err := t.CreateAccount(ctx, a); err != nil {
 			return err
 		}
-		held := make(map[string]bool, len(a.Tags))
-		for _, tag := range a.Tags {
-			// A second tag of the same Key would count the account twice.
-			if held[tag.Key] {
-				continue
-			}
+		for position, tag := range accountd.DistinctTags(a.Tags) {
 			id, ok := ids[tag.Key]
 			if !ok {
 				var err error
@@ -175,10 +163,9 @@ func (t *tx) ImportAccounts(ctx context.Context, accounts []*accountd.Account) e
 				}
 				ids[tag.Key] = id
 			}
-			if _, err := t.stmt(ctx, qAccountTagPut).ExecContext(ctx, a.ID, id, len(held), tag.Name); err != nil {
+			if _, err := t.stmt(ctx, qAccountTagPut).ExecContext(ctx, a.ID, id, position, tag.Name); err != nil {
 				return wrap("import tags", err)
 			}
-			held[tag.Key] = true
 			gained[id]++
 			counted[id] = a.CreatedAt
 		}
