@@ -2,7 +2,6 @@ package sqlite
 
 import (
 	"context"
-	"database/sql"
 	"fmt"
 	"sync"
 	"sync/atomic"
@@ -31,6 +30,8 @@ func (db *DB) Write(ctx context.Context, fn func(accountd.Tx) error) error {
 	w := &queuedWrite{ctx: ctx, fn: fn, done: make(chan writeResult, 1)}
 	db.queue.add(w)
 	for {
+		// An outcome already there comes first: leading a transaction of
+		// others' writes would only delay it.
 		select {
 		case r := <-w.done:
 			return r.get()
@@ -74,6 +75,9 @@ type writeResult struct {
 	err      error
 	panicked any
 }
+
+// ok reports whether the write succeeded.
+func (r *writeResult) ok() bool { return r.err == nil && r.panicked == nil }
 
 func (r writeResult) get() error {
 	if r.panicked != nil {
@@ -133,25 +137,12 @@ func (db *DB) writeQueued() {
 // context that ends while one of its statements runs interrupts it.
 func (h *handle) runWrites(writes []*queuedWrite) (results []*writeResult, again []*queuedWrite) {
 	results = make([]*writeResult, len(writes))
-	settle := func(err error) {
-		for i := range results {
-			if results[i] == nil {
-				results[i] = &writeResult{err: err}
-			}
-		}
-	}
-	stmts, err := h.prepared(context.Background())
-	if err != nil {
-		settle(err)
-		return results, nil
-	}
+	lostAt := -1
 	// The transaction is everyone's, so no one's context ends it; each
 	// write's statements still run under its own.
 	ctx := context.Background()
-	x := &tx{stmts: stmts, h: h}
-	var lostAt = -1
-	err = h.transact(ctx, nil, func(t *sql.Tx) error {
-		x.tx = t
+	err := h.run(ctx, nil, func(x accountd.Tx) error {
+		t := x.(*tx).tx
 		for i, w := range writes {
 			if err := w.ctx.Err(); err != nil {
 				results[i] = &writeResult{err: fmt.Errorf("sqlite: waiting for the writer: %w", err)}
@@ -162,12 +153,12 @@ func (h *handle) runWrites(writes []*queuedWrite) (results []*writeResult, again
 			}
 			r := runWrite(w.fn, x)
 			end := []string{"RELEASE write"}
-			if r.err != nil || r.panicked != nil {
+			if !r.ok() {
 				end = []string{"ROLLBACK TO write", "RELEASE write"}
 			}
 			for _, stmt := range end {
 				if _, err := t.ExecContext(ctx, stmt); err != nil {
-					if r.err == nil && r.panicked == nil {
+					if r.ok() {
 						r.err = fmt.Errorf("sqlite: write: %w", err)
 					}
 					results[i], lostAt = &r, i
@@ -176,11 +167,8 @@ func (h *handle) runWrites(writes []*queuedWrite) (results []*writeResult, again
 			}
 			results[i] = &r
 		}
-		return x.flushListings(ctx)
+		return nil
 	})
-	for _, query := range x.unprepared {
-		h.prepareBuilt(ctx, query)
-	}
 	if lostAt >= 0 {
 		// The writes before lostAt that succeeded lost their work with the
 		// transaction, and those after it never ran. The one whose
@@ -190,28 +178,24 @@ func (h *handle) runWrites(writes []*queuedWrite) (results []*writeResult, again
 		// rounds end.
 		writes[lostAt].lost++
 		for i, w := range writes {
-			if i < lostAt && results[i].err == nil && results[i].panicked == nil ||
-				i == lostAt && w.ctx.Err() == nil && w.lost < 2 || i > lostAt {
+			if i < lostAt && results[i].ok() || i == lostAt && w.ctx.Err() == nil && w.lost < 2 || i > lostAt {
 				results[i] = nil
 				again = append(again, w)
 			}
 		}
 		return results, again
 	}
-	if err != nil {
+	for i, r := range results {
 		// Nothing was committed: the writes that succeeded did not happen.
-		for i := range results {
-			if results[i] != nil && results[i].err == nil && results[i].panicked == nil {
-				results[i] = nil
-			}
+		if r == nil || err != nil && r.ok() {
+			results[i] = &writeResult{err: err}
 		}
 	}
-	settle(err)
 	return results, nil
 }
 
 // runWrite calls fn, catching a panic to hand back to fn's own Write.
-func runWrite(fn func(accountd.Tx) error, x *tx) (r writeResult) {
+func runWrite(fn func(accountd.Tx) error, x accountd.Tx) (r writeResult) {
 	defer func() {
 		if p := recover(); p != nil {
 			r.panicked = p
