@@ -44,9 +44,9 @@ var (
 	qEmailTaken    = newQuery("SELECT EXISTS (SELECT 1 FROM accounts WHERE email_key = ? AND deleted_at IS NULL AND id <> ?)")
 
 	// Both take accountArgs: ?1 is the id, the fields follow from ?2. The
-	// insert takes the seq last.
+	// insert takes the seq last, and gives the account the next slot.
 	qAccountInsert = newQuery("INSERT INTO accounts (id, " + strings.Join(writtenFields, ", ") +
-		", seq) VALUES (" + params(1, 2+len(writtenFields)) + ")")
+		", seq, slot) VALUES (" + params(1, 2+len(writtenFields)) + ", (SELECT ifnull(max(slot), 0) + 1 FROM accounts))")
 	qAccountUpdate = newQuery("UPDATE accounts SET (" + strings.Join(writtenFields, ", ") +
 		") = (" + params(2, len(writtenFields)) + ") WHERE id = ?1 AND deleted_at IS NULL")
 	// Like qAccountUpdate, with deleted_at last.

@@ -53,14 +53,14 @@ func roleFacet(role string) string {
 
 // listing is what searches see of one listed account.
 type listing struct {
-	seq                 int64
+	seq, slot           int64
 	accountID, role     string
 	completeness, score int
 	ownerID             string
 	searchText, facets  string
 }
 
-func newListing(seq int64, a *accountd.Account, tagCodes []int) (*listing, error) {
+func newListing(seq, slot int64, a *accountd.Account, tagCodes []int) (*listing, error) {
 	facets := make([]string, 0, len(tagCodes)+2)
 	for _, code := range tagCodes {
 		if code > maxFacetValue {
@@ -73,7 +73,7 @@ func newListing(seq int64, a *accountd.Account, tagCodes []int) (*listing, error
 	for step := 0; step <= completeness; step += completenessStep {
 		facets = append(facets, facet(facetCompleteness, step))
 	}
-	return &listing{seq: seq, accountID: a.ID, role: a.Role, completeness: completeness, score: a.Score,
+	return &listing{seq: seq, slot: slot, accountID: a.ID, role: a.Role, completeness: completeness, score: a.Score,
 		ownerID: a.OwnerID, searchText: a.SearchText(), facets: strings.Join(facets, " ")}, nil
 }
 
@@ -174,7 +174,7 @@ func (t *tx) newSeq(ctx context.Context, createdAt time.Time, id string) (int64,
 // qListingSources reads, for each account of a JSON array of ids, what its
 // listing is made of (every field SearchText and Completeness look at) and
 // the listing it has now, if any.
-var qListingSources = newQuery(`SELECT a.seq, a.id, a.deleted_at IS NOT NULL, a.first_name, a.last_name,
+var qListingSources = newQuery(`SELECT a.seq, a.slot, a.id, a.deleted_at IS NOT NULL, a.first_name, a.last_name,
 		a.user_name, a.bio_title, a.role, a.score, ifnull(a.owner_id, ''), a.is_private, a.contact_country,
 		a.contact_state, a.contact_city, a.contact_address, a.contact_phone, a.bio_description, a.talent_about,
 		a.social_github, a.social_twitter, a.social_linkedin, a.social_website,
@@ -209,15 +209,10 @@ func (t *tx) flushListings(ctx context.Context) error {
 }
 
 // writeListings writes, changes or removes the listings of the accounts
-// ids, and their index entries, through the statements stmt gives.
+// ids, their index entries and their facet bitmaps, through the statements
+// stmt gives.
 func writeListings(ctx context.Context, ids []string, stmt func(query) (*sql.Stmt, error)) error {
-	exec := func(q query, args ...any) error {
-		s, err := stmt(q)
-		if err == nil {
-			_, err = s.ExecContext(ctx, args...)
-		}
-		return err
-	}
+	exec := func(q query, args ...any) error { return execStmt(ctx, stmt, q, args...) }
 	idsJSON, err := json.Marshal(ids)
 	if err != nil {
 		return err
@@ -250,6 +245,7 @@ func writeListings(ctx context.Context, ids []string, stmt func(query) (*sql.Stm
 	// Listings that go or move first, so that a seq a respread handed
 	// from one account to another is free when the other's listing comes.
 	var unindexed, indexed [][]any
+	bits := bitChanges{}
 	for _, c := range changes {
 		if c.was != nil && (c.is == nil || c.was.seq != c.is.seq) {
 			if err := exec(qListingDelete, c.was.seq); err != nil {
@@ -277,6 +273,7 @@ func writeListings(ctx context.Context, ids []string, stmt func(query) (*sql.Stm
 				indexed = append(indexed, c.is.indexEntry())
 			}
 		}
+		bits.note(c.was, c.is)
 	}
 	for _, batch := range []struct {
 		q       query
@@ -293,13 +290,16 @@ func writeListings(ctx context.Context, ids []string, stmt func(query) (*sql.Stm
 			return wrap("index listings", err)
 		}
 	}
+	if err := bits.write(ctx, stmt); err != nil {
+		return wrap("count facets", err)
+	}
 	return nil
 }
 
 // scanListings reads a row of qListingSources: the listing the account
 // has and the one it should have, each nil when there is none.
 func scanListings(rows *sql.Rows) (was, is *listing, err error) {
-	var seq int64
+	var seq, slot int64
 	var deleted bool
 	var codes []int
 	a := &accountd.Account{}
@@ -311,7 +311,7 @@ func scanListings(rows *sql.Rows) (was, is *listing, err error) {
 		ownerID, text       sql.NullString
 		facets              sql.NullString
 	}
-	if err := rows.Scan(&seq, &a.ID, &deleted, &a.FirstName, &a.LastName, &a.UserName, &p.Bio.Title, &a.Role,
+	if err := rows.Scan(&seq, &slot, &a.ID, &deleted, &a.FirstName, &a.LastName, &a.UserName, &p.Bio.Title, &a.Role,
 		number{&a.Score}, &a.OwnerID, &a.IsPrivate, &p.Contact.Country, &p.Contact.State, &p.Contact.City,
 		&p.Contact.Address, &p.Contact.Phone, &p.Bio.Description, &p.Talent.About, &a.Socials.GitHub,
 		&a.Socials.Twitter, &a.Socials.LinkedIn, &a.Socials.Website, jsonInts{&codes},
@@ -319,7 +319,7 @@ func scanListings(rows *sql.Rows) (was, is *listing, err error) {
 		return nil, nil, err
 	}
 	if old.seq.Valid {
-		was = &listing{seq: old.seq.Int64, accountID: a.ID, role: old.role.String,
+		was = &listing{seq: old.seq.Int64, slot: slot, accountID: a.ID, role: old.role.String,
 			completeness: int(old.completeness.Int64), score: int(old.score.Int64), ownerID: old.ownerID.String,
 			searchText: old.text.String, facets: old.facets.String}
 	}
@@ -329,7 +329,7 @@ func scanListings(rows *sql.Rows) (was, is *listing, err error) {
 	slices.Sort(codes)
 	// Completeness looks only at whether there are tags.
 	p.Talent.Tags = make([]string, len(codes))
-	is, err = newListing(seq, a, codes)
+	is, err = newListing(seq, slot, a, codes)
 	return was, is, err
 }
 
@@ -354,20 +354,8 @@ func backfillListings(ctx context.Context, tx *sql.Tx) error {
 	if err := errors.Join(rows.Err(), rows.Close()); err != nil {
 		return err
 	}
-	prepared := map[query]*sql.Stmt{}
-	defer func() {
-		for _, s := range prepared {
-			s.Close()
-		}
-	}()
-	stmt := func(q query) (*sql.Stmt, error) {
-		if s := prepared[q]; s != nil {
-			return s, nil
-		}
-		s, err := tx.PrepareContext(ctx, queries[q])
-		prepared[q] = s
-		return s, err
-	}
+	stmt, done := prepareIn(ctx, tx)
+	defer done()
 	const batch = 1000
 	for first := 0; first < len(ids); first += batch {
 		if err := writeListings(ctx, ids[first:min(first+batch, len(ids))], stmt); err != nil {
@@ -378,4 +366,24 @@ func backfillListings(ctx context.Context, tx *sql.Tx) error {
 	// old one, which every search would step over until merges drop them.
 	_, err = tx.ExecContext(ctx, "INSERT INTO listing_search (listing_search) VALUES ('optimize')")
 	return err
+}
+
+// prepareIn returns a statement source like tx.stmt for a migration's
+// transaction, which runs before the store's statements are prepared, and
+// a func that closes what it prepared.
+func prepareIn(ctx context.Context, tx *sql.Tx) (func(query) (*sql.Stmt, error), func()) {
+	prepared := map[query]*sql.Stmt{}
+	stmt := func(q query) (*sql.Stmt, error) {
+		if s := prepared[q]; s != nil {
+			return s, nil
+		}
+		s, err := tx.PrepareContext(ctx, queries[q])
+		prepared[q] = s
+		return s, err
+	}
+	return stmt, func() {
+		for _, s := range prepared {
+			s.Close()
+		}
+	}
 }

@@ -17,9 +17,19 @@ var migrationFiles embed.FS
 var migrations = migration.Load(migrationFiles)
 
 // finishMigration holds the steps that SQL alone cannot take, run after a
-// migration's SQL in its transaction.
+// migration's SQL in its transaction. They run the store's own code, which
+// knows only the newest schema, so each runs at the newest migration that
+// can need it: listing the accounts, which migration 5 first asked for,
+// waits for the slots of migration 6.
 var finishMigration = map[int]func(context.Context, *sql.Tx) error{
-	5: backfillListings, // search text is folded in Go
+	6: func(ctx context.Context, tx *sql.Tx) error {
+		// The bitmaps of the listings there are first: listing an account
+		// again then changes them as it changes its listing.
+		if err := backfillFacetBits(ctx, tx); err != nil {
+			return err
+		}
+		return backfillListings(ctx, tx)
+	},
 }
 
 // Migrate applies the migrations the database lacks, each in its own

@@ -12,9 +12,10 @@ import (
 )
 
 var (
-	qTagCode     = newQuery("SELECT code FROM tags WHERE key = ?")
-	qMatchCount  = newQuery("SELECT count(*) FROM listing_search WHERE listing_search MATCH ? AND rowid < ?")
-	qBookmarksOf = newQuery("SELECT account_id, id FROM bookmarks WHERE owner = ? AND account_id IN (SELECT value FROM json_each(?))")
+	qTagCode         = newQuery("SELECT code FROM tags WHERE key = ?")
+	qMatchCount      = newQuery("SELECT count(*) FROM listing_search WHERE listing_search MATCH ? AND rowid < ?")
+	qMatchCountSince = newQuery("SELECT count(*) FROM listing_search WHERE listing_search MATCH ? AND rowid >= ?")
+	qBookmarksOf     = newQuery("SELECT account_id, id FROM bookmarks WHERE owner = ? AND account_id IN (SELECT value FROM json_each(?))")
 	// The listings with a role and completeness, less those from ?4 on,
 	// which are few: the ones created since a search's first page.
 	qListingCount = newQuery(`SELECT
@@ -42,6 +43,9 @@ type searchPlan struct {
 	// counted is set when only role and completeness filter, whose
 	// totals listing_counts keeps.
 	counted bool
+	// facets is set when tags filter, and nothing but role and
+	// completeness beside them: the filter the facet bitmaps count.
+	facets *facetFilter
 }
 
 // minTrigram is the shortest text the trigram index can look up; shorter
@@ -54,6 +58,7 @@ func (t *tx) planSearch(ctx context.Context, q *accountd.SearchQuery) (*searchPl
 		p.before = q.AsOf.UnixMilli() * seqBucket
 	}
 	var match []string
+	facets := &facetFilter{}
 	if len([]rune(q.Text)) >= minTrigram {
 		match = append(match, "search_text : "+ftsString(q.Text))
 	} else if q.Text != "" {
@@ -70,7 +75,7 @@ func (t *tx) planSearch(ctx context.Context, q *accountd.SearchQuery) (*searchPl
 			} else if err != nil {
 				return nil, err
 			}
-			tags = append(tags, ftsString(facet(facetTag, code)))
+			tags = append(tags, facet(facetTag, code))
 		}
 		if len(tags) == 0 || (!q.AnyTag && len(tags) < len(q.TagKeys)) {
 			p.none = true
@@ -79,8 +84,18 @@ func (t *tx) planSearch(ctx context.Context, q *accountd.SearchQuery) (*searchPl
 		op := " AND "
 		if q.AnyTag {
 			op = " OR "
+			facets.any = tags
+		} else {
+			facets.all = tags
 		}
-		match = append(match, "facets : ("+strings.Join(tags, op)+")")
+		quoted := make([]string, len(tags))
+		for i, tag := range tags {
+			quoted[i] = ftsString(tag)
+		}
+		match = append(match, "facets : ("+strings.Join(quoted, op)+")")
+		if q.Text == "" && q.OwnerID == "" && q.BookmarkedBy == "" {
+			p.facets = facets
+		}
 	}
 	// Without text or tags, a role is found faster through its own
 	// index, and the total comes from listing_counts.
@@ -90,6 +105,7 @@ func (t *tx) planSearch(ctx context.Context, q *accountd.SearchQuery) (*searchPl
 		p.whereArgs = append(p.whereArgs, q.Role, q.CompletenessMin, q.CompletenessMax)
 	} else if q.Role != "" {
 		match = append(match, "facets : "+ftsString(roleFacet(q.Role)))
+		facets.all = append(facets.all, roleFacet(q.Role))
 	}
 	p.match = strings.Join(match, " AND ")
 	if (q.CompletenessMin > 0 || q.CompletenessMax < 100) && !(q.Role != "" && p.counted) {
@@ -103,9 +119,11 @@ func (t *tx) planSearch(ctx context.Context, q *accountd.SearchQuery) (*searchPl
 		}
 		if from > 0 || p.match == "" {
 			p.match = strings.Join(append(match, "facets : "+ftsString(facet(facetCompleteness, from))), " AND ")
+			facets.all = append(facets.all, facet(facetCompleteness, from))
 		}
 		if beyond <= 100 {
 			p.match = "(" + p.match + ") NOT facets : " + ftsString(facet(facetCompleteness, beyond))
+			facets.without = facet(facetCompleteness, beyond)
 		}
 	}
 	if q.OwnerID != "" {
@@ -192,6 +210,17 @@ func (t *tx) bookmarksOf(ctx context.Context, owner string, accountIDs []string)
 }
 
 func (t *tx) searchTotal(ctx context.Context, q *accountd.SearchQuery, p *searchPlan) (int, error) {
+	if p.facets != nil {
+		total, err := t.countFacets(ctx, p.facets)
+		if err != nil || p.before == math.MaxInt64 {
+			return total, err
+		}
+		// The bitmaps hold the listings created since the search's first
+		// page too. They are few, and the index finds them from their seq.
+		var since int
+		err = t.stmt(ctx, qMatchCountSince).QueryRowContext(ctx, p.match, p.before).Scan(&since)
+		return total - since, err
+	}
 	query, args := p.countQuery(q)
 	stmt, err := t.built(ctx, query)
 	if err != nil {

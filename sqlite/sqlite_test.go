@@ -4,10 +4,15 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"path/filepath"
+	"slices"
+	"strings"
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/RoaringBitmap/roaring/v2"
 
 	"accountd"
 	"accountd/storetest"
@@ -85,8 +90,8 @@ func TestStore(t *testing.T) {
 }
 
 // openChecked opens a migrated store and, when the test is done with it,
-// checks that the listings, their full-text index and their counts agree
-// with the accounts, whatever the test did to them.
+// checks that the listings, their full-text index, their counts and their
+// facet bitmaps agree with the accounts, whatever the test did to them.
 func openChecked(t *testing.T) *DB {
 	db := openMigrated(t)
 	t.Cleanup(func() {
@@ -111,8 +116,68 @@ func openChecked(t *testing.T) *DB {
 				t.Errorf("%s: %d wrong", check.what, wrong)
 			}
 		}
+		if err := checkFacetBits(ctx, db); err != nil {
+			t.Errorf("facet bitmaps: %v", err)
+		}
 	})
 	return db
+}
+
+// checkFacetBits compares every facet's bitmaps with the slots of the
+// listings that hold it.
+func checkFacetBits(ctx context.Context, db *DB) error {
+	want := map[string][]uint64{}
+	rows, err := db.reader.db.QueryContext(ctx, "SELECT a.slot, l.facets FROM listings AS l JOIN accounts AS a ON a.id = l.account_id")
+	if err != nil {
+		return err
+	}
+	for rows.Next() {
+		var slot uint64
+		var facets string
+		if err := rows.Scan(&slot, &facets); err != nil {
+			return err
+		}
+		for _, f := range strings.Fields(facets) {
+			want[f] = append(want[f], slot)
+		}
+	}
+	if err := errors.Join(rows.Err(), rows.Close()); err != nil {
+		return err
+	}
+	got := map[string][]uint64{}
+	rows, err = db.reader.db.QueryContext(ctx, "SELECT facet, block, bits FROM listing_bits")
+	if err != nil {
+		return err
+	}
+	for rows.Next() {
+		var facet string
+		var block uint64
+		var stored []byte
+		if err := rows.Scan(&facet, &block, &stored); err != nil {
+			return err
+		}
+		bits := roaring.New()
+		if err := bits.UnmarshalBinary(stored); err != nil {
+			return err
+		}
+		if bits.IsEmpty() {
+			return fmt.Errorf("%q block %d is stored empty", facet, block)
+		}
+		for _, offset := range bits.ToArray() {
+			got[facet] = append(got[facet], block<<slotBlockShift|uint64(offset))
+		}
+	}
+	if err := errors.Join(rows.Err(), rows.Close()); err != nil {
+		return err
+	}
+	for f := range want {
+		slices.Sort(want[f])
+		slices.Sort(got[f])
+	}
+	if !maps.EqualFunc(want, got, slices.Equal) {
+		return fmt.Errorf("the bitmaps hold %v, the listings %v", got, want)
+	}
+	return nil
 }
 
 func TestMigrate(t *testing.T) {
@@ -133,15 +198,23 @@ func TestMigrate(t *testing.T) {
 }
 
 // TestMigrateListsExistingAccounts takes a store back to before the store
-// wrote the search index itself, with no listings, and shows that the
-// migration lists its accounts: the public ones are found again.
+// wrote the search index and the facet bitmaps itself, with no listings,
+// and shows that the migrations list its accounts: the public ones are
+// found again, by text and by tag.
 func TestMigrateListsExistingAccounts(t *testing.T) {
 	ctx := t.Context()
 	db := openChecked(t)
 	for i, private := range []bool{false, true, false} {
 		a := accountd.NewAccount(t0.Add(time.Duration(i)*time.Second), fmt.Sprintf("old%d@example.com", i), "Olde", "Timer")
 		a.UserName, a.ReferralCode, a.IsPrivate = fmt.Sprintf("olde-%d", i), fmt.Sprintf("OLD%d", i), private
-		if err := db.Write(ctx, func(tx accountd.Tx) error { return tx.CreateAccount(ctx, a) }); err != nil {
+		err := db.Write(ctx, func(tx accountd.Tx) error {
+			if err := tx.CreateAccount(ctx, a); err != nil {
+				return err
+			}
+			_, err := tx.SetTags(ctx, a.ID, []accountd.Tag{accountd.NewTag(t0, "Go"), accountd.NewTag(t0, "Rust")}, t0)
+			return err
+		})
+		if err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -149,22 +222,28 @@ func TestMigrateListsExistingAccounts(t *testing.T) {
 		"DELETE FROM listings",
 		"DELETE FROM listing_counts",
 		"INSERT INTO listing_search (listing_search) VALUES ('delete-all')",
+		"DROP TABLE listing_bits",
+		"DROP INDEX accounts_slot",
+		"ALTER TABLE accounts DROP COLUMN slot",
 		"PRAGMA user_version = 4",
 	} {
 		if _, err := db.writer.db.ExecContext(ctx, q); err != nil {
 			t.Fatalf("%s: %v", q, err)
 		}
 	}
-	if n, err := db.Migrate(ctx); err != nil || n != 1 {
-		t.Fatalf("Migrate = %d, %v; want 1 applied", n, err)
+	if n, err := db.Migrate(ctx); err != nil || n != 2 {
+		t.Fatalf("Migrate = %d, %v; want 2 applied", n, err)
 	}
-	var res *accountd.SearchResult
-	err := db.Read(ctx, func(tx accountd.Tx) (err error) {
-		res, err = tx.SearchAccounts(ctx, &accountd.SearchQuery{Text: "olde", AsOf: t0.Add(time.Hour), Sort: accountd.SortNewest, Page: 1, Limit: 10})
-		return err
-	})
-	if err != nil || res.Total != 2 || len(res.Hits) != 2 {
-		t.Fatalf("search after the migration: %+v, %v; want the 2 public accounts", res, err)
+	for _, q := range []accountd.SearchQuery{{Text: "olde"}, {TagKeys: []string{"go", "rust"}}, {TagKeys: []string{"go"}, AsOf: t0.Add(time.Hour)}} {
+		q.Sort, q.Page, q.Limit, q.CompletenessMax = accountd.SortNewest, 1, 10, 100
+		var res *accountd.SearchResult
+		err := db.Read(ctx, func(tx accountd.Tx) (err error) {
+			res, err = tx.SearchAccounts(ctx, &q)
+			return err
+		})
+		if err != nil || res.Total != 2 || len(res.Hits) != 2 {
+			t.Fatalf("search %+v after the migrations: %+v, %v; want the 2 public accounts", q, res, err)
+		}
 	}
 }
 
