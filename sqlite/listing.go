@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -24,7 +25,8 @@ import (
 //
 // Completeness moves in steps of ten, and a listing holds a completeness
 // facet for every step it reaches, 0 included: "at least 70" is one term,
-// and any range is at most one term and one NOT, however wide.
+// and any range is at most one term and one NOT, however wide. A search
+// with text names the text columns of the steps instead (see textSteps).
 //
 // A change to what listings hold needs a migration that runs
 // backfillListings, which rewrites every listing that differs.
@@ -89,12 +91,10 @@ var (
 	// whenever a later statement of the transaction may need rolling back
 	// on its own, so an entry written per listing would cost a segment
 	// per listing.
-	qIndexDelete = newQuery(`INSERT INTO listing_search (listing_search, rowid, search_text, facets)
-		SELECT 'delete', value ->> 0, value ->> 1, value ->> 2 FROM json_each(?)`)
-	qIndexInsert = newQuery(`INSERT INTO listing_search (rowid, search_text, facets)
-		SELECT value ->> 0, value ->> 1, value ->> 2 FROM json_each(?)`)
-	qSeqBucket = newQuery("SELECT seq, id FROM accounts WHERE seq BETWEEN ? AND ? ORDER BY seq")
-	qSeqMove   = newQuery("UPDATE accounts SET seq = ?2 WHERE seq = ?1")
+	qIndexDelete = newQuery("INSERT INTO listing_search (listing_search, " + indexColumns + ") SELECT 'delete', " + indexValues + " FROM json_each(?)")
+	qIndexInsert = newQuery("INSERT INTO listing_search (" + indexColumns + ") SELECT " + indexValues + " FROM json_each(?)")
+	qSeqBucket   = newQuery("SELECT seq, id FROM accounts WHERE seq BETWEEN ? AND ? ORDER BY seq")
+	qSeqMove     = newQuery("UPDATE accounts SET seq = ?2 WHERE seq = ?1")
 )
 
 // args are l as qListingInsert and qListingUpdate take it.
@@ -103,7 +103,49 @@ func (l *listing) args() []any {
 }
 
 // indexEntry is l as qIndexDelete and qIndexInsert read it from JSON.
-func (l *listing) indexEntry() []any { return []any{l.seq, l.searchText, l.facets} }
+func (l *listing) indexEntry() []any {
+	return []any{l.seq, textStep(l.completeness), l.searchText, l.facets}
+}
+
+// A listing's search text is in the index column of its completeness step,
+// text_0 to text_100, and in no other: a search with text then finds a
+// completeness range by naming the columns of its steps, where a facet of
+// completeness would have the index intersect the text with an entry that
+// most listings hold. listing_text is the listings as these columns.
+var textSteps = func() []int {
+	var steps []int
+	for step := 0; step <= 100; step += completenessStep {
+		steps = append(steps, step)
+	}
+	return steps
+}()
+
+func textStep(completeness int) int { return completeness / completenessStep * completenessStep }
+
+func textColumn(step int) string { return "text_" + strconv.Itoa(step) }
+
+// textColumnsFrom is the FTS5 column filter of the completeness steps from
+// from up to, and without, beyond.
+func textColumnsFrom(from, beyond int) string {
+	var columns []string
+	for _, step := range textSteps {
+		if step >= from && step < beyond {
+			columns = append(columns, textColumn(step))
+		}
+	}
+	return "{" + strings.Join(columns, " ") + "}"
+}
+
+// indexColumns are the index's columns, and indexValues an entry's
+// values for them, from the JSON of indexEntry.
+var indexColumns, indexValues = func() (string, string) {
+	columns, values := []string{"rowid"}, []string{"value ->> 0"}
+	for _, step := range textSteps {
+		columns = append(columns, textColumn(step))
+		values = append(values, fmt.Sprintf("iif(value ->> 1 = %d, value ->> 2, NULL)", step))
+	}
+	return strings.Join(append(columns, "facets"), ", "), strings.Join(append(values, "value ->> 3"), ", ")
+}()
 
 // seqBucket is how many places one millisecond of seq holds.
 const seqBucket = 1 << 12

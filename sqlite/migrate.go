@@ -20,9 +20,9 @@ var migrations = migration.Load(migrationFiles)
 // migration's SQL in its transaction. They run the store's own code, which
 // knows only the newest schema, so each runs at the newest migration that
 // can need it: listing the accounts, which migration 5 first asked for,
-// waits for the slots of migration 6.
+// waits for the slots of migration 6 and the index columns of 7.
 var finishMigration = map[int]func(context.Context, *sql.Tx) error{
-	6: func(ctx context.Context, tx *sql.Tx) error {
+	7: func(ctx context.Context, tx *sql.Tx) error {
 		// The bitmaps of the listings there are first: listing an account
 		// again then changes them as it changes its listing.
 		if err := backfillFacetBits(ctx, tx); err != nil {

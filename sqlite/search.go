@@ -57,10 +57,21 @@ func (t *tx) planSearch(ctx context.Context, q *accountd.SearchQuery) (*searchPl
 	if !q.AsOf.IsZero() {
 		p.before = q.AsOf.UnixMilli() * seqBucket
 	}
+	// The completeness steps a listing must reach, from, and not reach,
+	// beyond.
+	from := (q.CompletenessMin + completenessStep - 1) / completenessStep * completenessStep
+	beyond := q.CompletenessMax/completenessStep*completenessStep + completenessStep
+	if from >= beyond {
+		p.none = true
+		return p, nil
+	}
+	completeness := from > 0 || beyond <= 100
 	var match []string
 	facets := &facetFilter{}
 	if len([]rune(q.Text)) >= minTrigram {
-		match = append(match, "search_text : "+ftsString(q.Text))
+		// The text columns of the steps in range are the completeness filter.
+		match = append(match, textColumnsFrom(from, beyond)+" : "+ftsString(q.Text))
+		completeness = false
 	} else if q.Text != "" {
 		p.where = append(p.where, "instr(l.search_text, ?) > 0")
 		p.whereArgs = append(p.whereArgs, q.Text)
@@ -103,28 +114,19 @@ func (t *tx) planSearch(ctx context.Context, q *accountd.SearchQuery) (*searchPl
 	if q.Role != "" && p.counted {
 		p.where = append(p.where, "l.role = ?", "+l.profile_completeness BETWEEN ? AND ?")
 		p.whereArgs = append(p.whereArgs, q.Role, q.CompletenessMin, q.CompletenessMax)
+		completeness = false
 	} else if q.Role != "" {
 		match = append(match, "facets : "+ftsString(roleFacet(q.Role)))
 		facets.all = append(facets.all, roleFacet(q.Role))
 	}
+	if completeness && (from > 0 || len(match) == 0) {
+		match = append(match, "facets : "+ftsString(facet(facetCompleteness, from)))
+		facets.all = append(facets.all, facet(facetCompleteness, from))
+	}
 	p.match = strings.Join(match, " AND ")
-	if (q.CompletenessMin > 0 || q.CompletenessMax < 100) && !(q.Role != "" && p.counted) {
-		// The listings that reach the first step at or above the minimum,
-		// but not the first step above the maximum.
-		from := (q.CompletenessMin + completenessStep - 1) / completenessStep * completenessStep
-		beyond := q.CompletenessMax/completenessStep*completenessStep + completenessStep
-		if from >= beyond {
-			p.none = true
-			return p, nil
-		}
-		if from > 0 || p.match == "" {
-			p.match = strings.Join(append(match, "facets : "+ftsString(facet(facetCompleteness, from))), " AND ")
-			facets.all = append(facets.all, facet(facetCompleteness, from))
-		}
-		if beyond <= 100 {
-			p.match = "(" + p.match + ") NOT facets : " + ftsString(facet(facetCompleteness, beyond))
-			facets.without = facet(facetCompleteness, beyond)
-		}
+	if completeness && beyond <= 100 {
+		p.match = "(" + p.match + ") NOT facets : " + ftsString(facet(facetCompleteness, beyond))
+		facets.without = facet(facetCompleteness, beyond)
 	}
 	if q.OwnerID != "" {
 		p.where = append(p.where, "l.owner_id = ?")
