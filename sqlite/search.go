@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"math"
 	"strings"
+	"unicode"
 
 	"accountd"
 )
@@ -69,8 +70,16 @@ func (t *tx) planSearch(ctx context.Context, q *accountd.SearchQuery) (*searchPl
 	var match []string
 	facets := &facetFilter{}
 	if len([]rune(q.Text)) >= minTrigram {
-		// The text columns of the steps in range are the completeness filter.
-		match = append(match, textColumnsFrom(from, beyond)+" : "+ftsString(q.Text))
+		// The text columns of the steps in range are the completeness
+		// filter. Without one, the text needs no column filter, which costs
+		// FTS5 a look at the columns of every entry, unless it could match
+		// the facets: each of their trigrams holds a character of Unicode's
+		// Private Use Area (see facet).
+		text := ftsString(q.Text)
+		if completeness || strings.ContainsFunc(q.Text, func(r rune) bool { return unicode.Is(unicode.Co, r) }) {
+			text = textColumnsFrom(from, beyond) + " : " + text
+		}
+		match = append(match, text)
 		completeness = false
 	} else if q.Text != "" {
 		p.where = append(p.where, "instr(l.search_text, ?) > 0")
@@ -212,30 +221,36 @@ func (t *tx) bookmarksOf(ctx context.Context, owner string, accountIDs []string)
 }
 
 func (t *tx) searchTotal(ctx context.Context, q *accountd.SearchQuery, p *searchPlan) (int, error) {
+	var total int
 	if p.facets != nil {
-		total, err := t.countFacets(ctx, p.facets)
-		if err != nil || p.before == math.MaxInt64 {
+		var err error
+		if total, err = t.countFacets(ctx, p.facets); err != nil || p.before == math.MaxInt64 {
 			return total, err
 		}
-		// The bitmaps hold the listings created since the search's first
-		// page too. They are few, and the index finds them from their seq.
-		var since int
-		err = t.stmt(ctx, qMatchCountSince).QueryRowContext(ctx, p.match, p.before).Scan(&since)
-		return total - since, err
 	}
 	query, args := p.countQuery(q)
 	stmt, err := t.built(ctx, query)
 	if err != nil {
 		return 0, err
 	}
-	var total int
-	err = stmt.QueryRowContext(ctx, args...).Scan(&total)
-	return total, err
+	var n int
+	if err := stmt.QueryRowContext(ctx, args...).Scan(&n); err != nil {
+		return 0, err
+	}
+	if p.facets != nil {
+		return total - n, nil
+	}
+	return n, nil
 }
 
 // countQuery is the SQL that counts what p selects, and its arguments.
+// When the facet bitmaps count it, it counts what of that the bitmaps hold
+// beyond p.before instead: the listings created since a search's first
+// page, which are few, and which the full-text index finds from their seq.
 func (p *searchPlan) countQuery(q *accountd.SearchQuery) (string, []any) {
 	switch {
+	case p.facets != nil:
+		return queries[qMatchCountSince], []any{p.match, p.before}
 	case p.counted:
 		return queries[qListingCount], []any{q.Role, q.CompletenessMin, q.CompletenessMax, p.before}
 	case p.match != "" && len(p.where) == 0:

@@ -254,6 +254,8 @@ func searchQueries(owner string) []accountd.SearchQuery {
 		{Text: fold("Müll")}, // non-ASCII inside the trigram
 		{Text: `o'n`},        // punctuation
 		{Text: "zzz"},        // nothing
+		// Spells how the SQLite store indexes the first tag, and matches nothing.
+		{Text: "t\ue000\ue001"},
 		{TagKeys: []string{"product"}},
 		{TagKeys: []string{"product", "devops"}},
 		{TagKeys: []string{"product", "devops"}, AnyTag: true},
