@@ -16,6 +16,7 @@ var (
 	qTagCode         = newQuery("SELECT code FROM tags WHERE key = ?")
 	qMatchCount      = newQuery("SELECT count(*) FROM listing_search WHERE listing_search MATCH ? AND rowid < ?")
 	qMatchCountSince = newQuery("SELECT count(*) FROM listing_search WHERE listing_search MATCH ? AND rowid >= ?")
+	qListedSince     = newQuery("SELECT EXISTS (SELECT 1 FROM listings WHERE seq >= ?)")
 	qBookmarksOf     = newQuery("SELECT account_id, id FROM bookmarks WHERE owner = ? AND account_id IN (SELECT value FROM json_each(?))")
 	// The listings with a role and completeness, less those from ?4 on,
 	// which are few: the ones created since a search's first page.
@@ -224,7 +225,11 @@ func (t *tx) searchTotal(ctx context.Context, q *accountd.SearchQuery, p *search
 	var total int
 	if p.facets != nil {
 		var err error
-		if total, err = t.countFacets(ctx, p.facets); err != nil || p.before == math.MaxInt64 {
+		if total, err = t.countFacets(ctx, p.facets); err != nil {
+			return 0, err
+		}
+		var since bool
+		if err := t.stmt(ctx, qListedSince).QueryRowContext(ctx, p.before).Scan(&since); err != nil || !since {
 			return total, err
 		}
 	}
