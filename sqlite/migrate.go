@@ -25,7 +25,7 @@ var finishMigration = map[int]func(context.Context, *sql.Tx) error{
 	7: func(ctx context.Context, tx *sql.Tx) error {
 		// The bitmaps of the listings there are first: listing an account
 		// again then changes them as it changes its listing.
-		if err := backfillFacetBits(ctx, tx); err != nil {
+		if err := backfillBits(ctx, tx); err != nil {
 			return err
 		}
 		return backfillListings(ctx, tx)

@@ -16,7 +16,7 @@ import (
 // filter and sort and checks that no plan reads every account: accounts is
 // never read at all, listings only through an index or in the order of
 // its key, the full-text index only through MATCH (FTS5 marks a MATCH
-// with an M in the plan), and the facet bitmaps only by facet.
+// with an M in the plan), and the bitmaps only by term.
 func TestSearchUsesIndexes(t *testing.T) {
 	ctx := context.Background()
 	db, err := Open(ctx, filepath.Join(t.TempDir(), "plan.db"))
@@ -75,8 +75,8 @@ func TestSearchUsesIndexes(t *testing.T) {
 	fullScan := regexp.MustCompile(`^SCAN (accounts|l)$|SCAN accounts|VIRTUAL TABLE INDEX \d+:[^M]*$|^SEARCH l USING INTEGER PRIMARY KEY \(rowid<\?\)$`)
 	err = db.Read(ctx, func(atx accountd.Tx) error {
 		plan, err := explain(ctx, atx.(*tx), queries[qBitsOf], []any{facet(facetTag, 1)})
-		if err == nil && (len(plan) != 1 || plan[0] != "SEARCH listing_bits USING PRIMARY KEY (facet=?)") {
-			t.Errorf("facet bitmaps: %s:\n  %s", queries[qBitsOf], strings.Join(plan, "\n  "))
+		if err == nil && (len(plan) != 1 || plan[0] != "SEARCH listing_bits USING PRIMARY KEY (term=?)") {
+			t.Errorf("bitmaps: %s:\n  %s", queries[qBitsOf], strings.Join(plan, "\n  "))
 		}
 		return err
 	})

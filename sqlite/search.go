@@ -45,9 +45,9 @@ type searchPlan struct {
 	// counted is set when only role and completeness filter, whose
 	// totals listing_counts keeps.
 	counted bool
-	// facets is set when tags filter, and nothing but role and
-	// completeness beside them: the filter the facet bitmaps count.
-	facets *facetFilter
+	// terms is set when every filter is one term of the bitmaps, and
+	// tags or text are among them: the bitmaps count the total.
+	terms *termFilter
 }
 
 // minTrigram is the shortest text the trigram index can look up; shorter
@@ -69,8 +69,10 @@ func (t *tx) planSearch(ctx context.Context, q *accountd.SearchQuery) (*searchPl
 	}
 	completeness := from > 0 || beyond <= 100
 	var match []string
-	facets := &facetFilter{}
-	if len([]rune(q.Text)) >= minTrigram {
+	terms := &termFilter{}
+	// Whether each filter is one term of the bitmaps.
+	oneTerms := q.OwnerID == "" && q.BookmarkedBy == ""
+	if n := len([]rune(q.Text)); n >= minTrigram {
 		// The text columns of the steps in range are the completeness
 		// filter. Without one, the text needs no column filter, which costs
 		// FTS5 a look at the columns of every entry, unless it could match
@@ -82,9 +84,12 @@ func (t *tx) planSearch(ctx context.Context, q *accountd.SearchQuery) (*searchPl
 		}
 		match = append(match, text)
 		completeness = false
+		terms.all = append(terms.all, textTerm(q.Text))
+		oneTerms = oneTerms && n == minTrigram
 	} else if q.Text != "" {
 		p.where = append(p.where, "instr(l.search_text, ?) > 0")
 		p.whereArgs = append(p.whereArgs, q.Text)
+		oneTerms = false
 	}
 	if len(q.TagKeys) > 0 {
 		var tags []string
@@ -105,18 +110,15 @@ func (t *tx) planSearch(ctx context.Context, q *accountd.SearchQuery) (*searchPl
 		op := " AND "
 		if q.AnyTag {
 			op = " OR "
-			facets.any = tags
+			terms.any = tags
 		} else {
-			facets.all = tags
+			terms.all = append(terms.all, tags...)
 		}
 		quoted := make([]string, len(tags))
 		for i, tag := range tags {
 			quoted[i] = ftsString(tag)
 		}
 		match = append(match, "facets : ("+strings.Join(quoted, op)+")")
-		if q.Text == "" && q.OwnerID == "" && q.BookmarkedBy == "" {
-			p.facets = facets
-		}
 	}
 	// Without text or tags, a role is found faster through its own
 	// index, and the total comes from listing_counts.
@@ -127,16 +129,23 @@ func (t *tx) planSearch(ctx context.Context, q *accountd.SearchQuery) (*searchPl
 		completeness = false
 	} else if q.Role != "" {
 		match = append(match, "facets : "+ftsString(roleFacet(q.Role)))
-		facets.all = append(facets.all, roleFacet(q.Role))
+		terms.all = append(terms.all, roleFacet(q.Role))
 	}
 	if completeness && (from > 0 || len(match) == 0) {
 		match = append(match, "facets : "+ftsString(facet(facetCompleteness, from)))
-		facets.all = append(facets.all, facet(facetCompleteness, from))
 	}
 	p.match = strings.Join(match, " AND ")
 	if completeness && beyond <= 100 {
 		p.match = "(" + p.match + ") NOT facets : " + ftsString(facet(facetCompleteness, beyond))
-		facets.without = facet(facetCompleteness, beyond)
+	}
+	if oneTerms && !p.counted && len(terms.all)+len(terms.any) > 0 {
+		if from > 0 {
+			terms.all = append(terms.all, facet(facetCompleteness, from))
+		}
+		if beyond <= 100 {
+			terms.without = facet(facetCompleteness, beyond)
+		}
+		p.terms = terms
 	}
 	if q.OwnerID != "" {
 		p.where = append(p.where, "l.owner_id = ?")
@@ -162,14 +171,15 @@ var orderBy = map[accountd.SearchSort]string{
 	accountd.SortScore:        "l.score DESC, l.account_id DESC",
 }
 
-// SearchAccounts runs two queries, one for the page and one for the total,
-// both built from the same plan in the same snapshot.
+// SearchAccounts reads the page and the total, both built from the same
+// plan in the same snapshot.
 //
 // With the default sorts, an indexed filter walks the full-text index's
 // matches in seq order and stops at the page. The other sorts walk their
 // own index and keep the rows the index matched. Totals come from the
-// index's match count, or from listing_counts when only role and
-// completeness filter.
+// bitmaps when every filter is one of their terms, from listing_counts
+// when only role and completeness filter, and from the index's match
+// count otherwise.
 func (t *tx) SearchAccounts(ctx context.Context, q *accountd.SearchQuery) (*accountd.SearchResult, error) {
 	p, err := t.planSearch(ctx, q)
 	if err != nil {
@@ -223,9 +233,9 @@ func (t *tx) bookmarksOf(ctx context.Context, owner string, accountIDs []string)
 
 func (t *tx) searchTotal(ctx context.Context, q *accountd.SearchQuery, p *searchPlan) (int, error) {
 	var total int
-	if p.facets != nil {
+	if p.terms != nil {
 		var err error
-		if total, err = t.countFacets(ctx, p.facets); err != nil {
+		if total, err = t.countTerms(ctx, p.terms); err != nil {
 			return 0, err
 		}
 		var since bool
@@ -242,19 +252,19 @@ func (t *tx) searchTotal(ctx context.Context, q *accountd.SearchQuery, p *search
 	if err := stmt.QueryRowContext(ctx, args...).Scan(&n); err != nil {
 		return 0, err
 	}
-	if p.facets != nil {
+	if p.terms != nil {
 		return total - n, nil
 	}
 	return n, nil
 }
 
 // countQuery is the SQL that counts what p selects, and its arguments.
-// When the facet bitmaps count it, it counts what of that the bitmaps hold
+// When the bitmaps count it, it counts what of that the bitmaps hold
 // beyond p.before instead: the listings created since a search's first
 // page, which are few, and which the full-text index finds from their seq.
 func (p *searchPlan) countQuery(q *accountd.SearchQuery) (string, []any) {
 	switch {
-	case p.facets != nil:
+	case p.terms != nil:
 		return queries[qMatchCountSince], []any{p.match, p.before}
 	case p.counted:
 		return queries[qListingCount], []any{q.Role, q.CompletenessMin, q.CompletenessMax, p.before}

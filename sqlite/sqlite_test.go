@@ -7,7 +7,6 @@ import (
 	"maps"
 	"path/filepath"
 	"slices"
-	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -91,7 +90,7 @@ func TestStore(t *testing.T) {
 
 // openChecked opens a migrated store and, when the test is done with it,
 // checks that the listings, their full-text index, their counts and their
-// facet bitmaps agree with the accounts, whatever the test did to them.
+// bitmaps agree with the accounts, whatever the test did to them.
 func openChecked(t *testing.T) *DB {
 	db := openMigrated(t)
 	t.Cleanup(func() {
@@ -116,44 +115,43 @@ func openChecked(t *testing.T) *DB {
 				t.Errorf("%s: %d wrong", check.what, wrong)
 			}
 		}
-		if err := checkFacetBits(ctx, db); err != nil {
-			t.Errorf("facet bitmaps: %v", err)
+		if err := checkBits(ctx, db); err != nil {
+			t.Errorf("bitmaps: %v", err)
 		}
 	})
 	return db
 }
 
-// checkFacetBits compares every facet's bitmaps with the slots of the
-// listings that hold it.
-func checkFacetBits(ctx context.Context, db *DB) error {
+// checkBits compares every term's bitmaps with the slots of the listings
+// that hold it.
+func checkBits(ctx context.Context, db *DB) error {
 	want := map[string][]uint64{}
-	rows, err := db.reader.db.QueryContext(ctx, "SELECT a.slot, l.facets FROM listings AS l JOIN accounts AS a ON a.id = l.account_id")
+	rows, err := db.reader.db.QueryContext(ctx, "SELECT a.slot, l.facets, l.search_text FROM listings AS l JOIN accounts AS a ON a.id = l.account_id")
 	if err != nil {
 		return err
 	}
 	for rows.Next() {
-		var slot uint64
-		var facets string
-		if err := rows.Scan(&slot, &facets); err != nil {
+		var l listing
+		if err := rows.Scan(&l.slot, &l.facets, &l.searchText); err != nil {
 			return err
 		}
-		for _, f := range strings.Fields(facets) {
-			want[f] = append(want[f], slot)
+		for _, term := range l.bitTerms() {
+			want[term] = append(want[term], uint64(l.slot))
 		}
 	}
 	if err := errors.Join(rows.Err(), rows.Close()); err != nil {
 		return err
 	}
 	got := map[string][]uint64{}
-	rows, err = db.reader.db.QueryContext(ctx, "SELECT facet, block, bits FROM listing_bits")
+	rows, err = db.reader.db.QueryContext(ctx, "SELECT term, block, bits FROM listing_bits")
 	if err != nil {
 		return err
 	}
 	for rows.Next() {
-		var facet string
+		var term string
 		var block uint64
 		var stored []byte
-		if err := rows.Scan(&facet, &block, &stored); err != nil {
+		if err := rows.Scan(&term, &block, &stored); err != nil {
 			return err
 		}
 		bits := roaring.New()
@@ -161,10 +159,10 @@ func checkFacetBits(ctx context.Context, db *DB) error {
 			return err
 		}
 		if bits.IsEmpty() {
-			return fmt.Errorf("%q block %d is stored empty", facet, block)
+			return fmt.Errorf("%q block %d is stored empty", term, block)
 		}
 		for _, offset := range bits.ToArray() {
-			got[facet] = append(got[facet], block<<slotBlockShift|uint64(offset))
+			got[term] = append(got[term], block<<slotBlockShift|uint64(offset))
 		}
 	}
 	if err := errors.Join(rows.Err(), rows.Close()); err != nil {
@@ -198,7 +196,7 @@ func TestMigrate(t *testing.T) {
 }
 
 // TestMigrateListsExistingAccounts takes a store back to before the store
-// wrote the search index and the facet bitmaps itself, with no listings,
+// wrote the search index and the bitmaps itself, with no listings,
 // and shows that the migrations list its accounts: the public ones are
 // found again, by text and by tag.
 func TestMigrateListsExistingAccounts(t *testing.T) {

@@ -249,6 +249,7 @@ func searchQueries(owner string) []accountd.SearchQuery {
 		{Text: "o"}, // shorter than a trigram
 		{Text: "jo"},
 		{Text: "engineer"},   // bio title
+		{Text: "eer"},        // the end of a search text
 		{Text: "smith-"},     // user name
 		{Text: "n\ns"},       // never spans two fields
 		{Text: fold("Müll")}, // non-ASCII inside the trigram
