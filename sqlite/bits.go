@@ -12,7 +12,7 @@ import (
 	"github.com/RoaringBitmap/roaring/v2"
 )
 
-// Facet bitmaps count the searches whose filters are each one term: tags,
+// Bitmaps count the searches whose filters are each one term: tags,
 // role and completeness, and a text of exactly one trigram, which is what
 // a person types first and what matches most. The listings holding a term
 // are a bitmap of their slots, and a total is the size of the bitmaps'
@@ -99,6 +99,9 @@ var (
 // write applies the changes to listing_bits through the statements stmt
 // gives.
 func (c bitChanges) write(ctx context.Context, stmt func(query) (*sql.Stmt, error)) error {
+	if len(c) == 0 {
+		return nil
+	}
 	keys := slices.SortedFunc(maps.Keys(c), func(a, b termBlock) int {
 		return cmp.Or(strings.Compare(a.term, b.term), cmp.Compare(a.block, b.block))
 	})
@@ -107,14 +110,16 @@ func (c bitChanges) write(ctx context.Context, stmt func(query) (*sql.Stmt, erro
 		return err
 	}
 	for _, at := range keys {
-		var stored []byte
-		err := read.QueryRowContext(ctx, at.term, at.block).Scan(&stored)
-		if err != nil && !errors.Is(err, sql.ErrNoRows) {
-			return err
-		}
 		bits := roaring.New()
-		if err := bits.UnmarshalBinary(stored); err != nil && stored != nil {
+		var stored []byte
+		switch err := read.QueryRowContext(ctx, at.term, at.block).Scan(&stored); {
+		case errors.Is(err, sql.ErrNoRows): // the block's first slot
+		case err != nil:
 			return err
+		default:
+			if err := bits.UnmarshalBinary(stored); err != nil {
+				return err
+			}
 		}
 		bits.AddMany(c[at].add)
 		for _, offset := range c[at].remove {
@@ -132,15 +137,7 @@ func (c bitChanges) write(ctx context.Context, stmt func(query) (*sql.Stmt, erro
 	return nil
 }
 
-func execStmt(ctx context.Context, stmt func(query) (*sql.Stmt, error), q query, args ...any) error {
-	s, err := stmt(q)
-	if err == nil {
-		_, err = s.ExecContext(ctx, args...)
-	}
-	return err
-}
-
-// facetFilter is a search as bitmap terms: the listings that hold every
+// termFilter is a search as bitmap terms: the listings that hold every
 // term of all and, when any is set, one of any, but not without, unless
 // it is "".
 type termFilter struct {

@@ -251,7 +251,7 @@ func (t *tx) flushListings(ctx context.Context) error {
 }
 
 // writeListings writes, changes or removes the listings of the accounts
-// ids, their index entries and their facet bitmaps, through the statements
+// ids, their index entries and their bitmaps, through the statements
 // stmt gives.
 func writeListings(ctx context.Context, ids []string, stmt func(query) (*sql.Stmt, error)) error {
 	exec := func(q query, args ...any) error { return execStmt(ctx, stmt, q, args...) }
@@ -314,8 +314,9 @@ func writeListings(ctx context.Context, ids []string, stmt func(query) (*sql.Stm
 			if c.is != nil {
 				indexed = append(indexed, c.is.indexEntry())
 			}
+			// The bitmaps hold the same terms, at a slot that never moves.
+			bits.note(c.was, c.is)
 		}
-		bits.note(c.was, c.is)
 	}
 	for _, batch := range []struct {
 		q       query
@@ -333,7 +334,7 @@ func writeListings(ctx context.Context, ids []string, stmt func(query) (*sql.Stm
 		}
 	}
 	if err := bits.write(ctx, stmt); err != nil {
-		return wrap("count facets", err)
+		return wrap("write bitmaps", err)
 	}
 	return nil
 }
@@ -407,6 +408,15 @@ func backfillListings(ctx context.Context, tx *sql.Tx) error {
 	// Rewriting every entry leaves the index a deletion marker for each
 	// old one, which every search would step over until merges drop them.
 	_, err = tx.ExecContext(ctx, "INSERT INTO listing_search (listing_search) VALUES ('optimize')")
+	return err
+}
+
+// execStmt runs q with args through the statement stmt gives for it.
+func execStmt(ctx context.Context, stmt func(query) (*sql.Stmt, error), q query, args ...any) error {
+	s, err := stmt(q)
+	if err == nil {
+		_, err = s.ExecContext(ctx, args...)
+	}
 	return err
 }
 
