@@ -45,9 +45,11 @@ func (s *Service) AddBookmark(ctx context.Context, owner *Account, userID string
 	return b, created, err
 }
 
-var errBookmarkNotFound = Errorf(KindNotFound, "bookmark_not_found", "You have no bookmark with this id")
+var errBookmarkNotFound = Errorf(KindNotFound, "bookmark_not_found",
+	"You have no bookmark with this id: give a bookmark's id (bookmarkId in listings) or the bookmarked account's _id")
 
-// RemoveBookmark deletes one of owner's bookmarks.
+// RemoveBookmark deletes one of owner's bookmarks, named by its own id or by
+// the bookmarked account's, which is what listings show as _id.
 func (s *Service) RemoveBookmark(ctx context.Context, owner *Account, id string) error {
 	if !ValidID(id) {
 		return errBookmarkNotFound

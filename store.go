@@ -92,8 +92,8 @@ type Tx interface {
 	// PutBookmark stores b unless b.Owner has bookmarked b.User already,
 	// and returns the stored bookmark; created says which happened.
 	PutBookmark(ctx context.Context, b *Bookmark) (stored *Bookmark, created bool, err error)
-	// DeleteBookmark removes the owner's bookmark with the id; ErrNotFound
-	// when the owner has none with that id.
+	// DeleteBookmark removes the owner's bookmark whose id, or whose
+	// bookmarked account's id, is id; ErrNotFound when the owner has none.
 	DeleteBookmark(ctx context.Context, ownerID, id string) error
 	// Tags lists the tags whose key contains q.Text, by EntryCount
 	// descending, then by name and key.

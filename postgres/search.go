@@ -296,7 +296,7 @@ const (
 		ON CONFLICT (owner, account_id) DO NOTHING
 		RETURNING id`
 	qBookmarkFind   = "SELECT id, created_at FROM bookmarks WHERE owner = $1 AND account_id = $2"
-	qBookmarkDelete = "DELETE FROM bookmarks WHERE owner = $1 AND id = $2"
+	qBookmarkDelete = "DELETE FROM bookmarks WHERE owner = $1 AND (id = $2 OR account_id = $2)"
 	qTagList        = `SELECT id, name, key, color, categories, is_parent, type, entry_count, created_at, updated_at
 		FROM tags WHERE strpos(key, $1) > 0
 		ORDER BY entry_count DESC, name COLLATE "C", key COLLATE "C" LIMIT $2`

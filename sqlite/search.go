@@ -28,7 +28,7 @@ var (
 	qBookmarkInsert = newQuery(`INSERT INTO bookmarks (id, owner, account_id, created_at) VALUES (?, ?, ?, ?)
 		ON CONFLICT (owner, account_id) DO NOTHING`)
 	qBookmarkFind   = newQuery("SELECT id, created_at FROM bookmarks WHERE owner = ? AND account_id = ?")
-	qBookmarkDelete = newQuery("DELETE FROM bookmarks WHERE owner = ? AND id = ?")
+	qBookmarkDelete = newQuery("DELETE FROM bookmarks WHERE owner = ?1 AND (id = ?2 OR account_id = ?2)")
 	qTags           = newQuery(`SELECT ` + tagColumns + `
 		FROM tags WHERE instr(key, ?1) > 0 ORDER BY entry_count DESC, name, key LIMIT ?2`)
 )

@@ -422,6 +422,21 @@ func testBookmarks(t *testing.T, s accountd.Store) {
 		return nil
 	})
 	delete(p.bookmarks[owner.ID], listed[4].ID)
+	// By the bookmarked account's id: the caller's own bookmark of it, and
+	// no one else's.
+	write(t, s, func(tx accountd.Tx) error {
+		if err := tx.DeleteBookmark(t.Context(), other.ID, listed[5].ID); !errors.Is(err, accountd.ErrNotFound) {
+			return fmt.Errorf("deleting by an account only another bookmarked: %v, want ErrNotFound", err)
+		}
+		if err := tx.DeleteBookmark(t.Context(), other.ID, listed[3].ID); err != nil {
+			return fmt.Errorf("deleting by the bookmarked account's id: %v", err)
+		}
+		return nil
+	})
+	delete(p.bookmarks[other.ID], listed[3].ID)
+	for _, viewer := range []string{owner.ID, other.ID} {
+		p.checkPage(t, s, &accountd.SearchQuery{BookmarkedBy: viewer, ViewerID: viewer, Sort: accountd.SortNewest, Page: 1, Limit: 100})
+	}
 
 	// Deleting an account takes its bookmarks both ways.
 	write(t, s, func(tx accountd.Tx) error { return tx.DeleteAccount(t.Context(), listed[5].ID, t0) })
