@@ -66,8 +66,8 @@ func (s *Service) newAccount(ctx context.Context, in ManagedAccountInput, role s
 	if in.Password != "" {
 		CheckPassword(&v, "password", in.Password)
 	}
-	first := CleanText(&v, "firstName", in.FirstName, 100, true)
-	last := CleanText(&v, "lastName", in.LastName, 100, false)
+	first := cleanText(&v, "firstName", in.FirstName, 100, true, nameText)
+	last := cleanText(&v, "lastName", in.LastName, 100, false, nameText)
 	if err := v.Err(); err != nil {
 		return nil, err
 	}

@@ -7,8 +7,6 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"sync"
-	"unicode"
 	"unicode/utf8"
 
 	"github.com/nyaruka/phonenumbers"
@@ -34,27 +32,27 @@ var Availabilities = []string{"available", "limited", "unavailable"}
 
 // Normalize checks every field of p, reporting all that are wrong at once,
 // and rewrites the valid ones in their stored form: text trimmed, the phone
-// in E.164, tags trimmed and without repeats.
+// as + and digits, tags trimmed and without repeats.
 func (p *ProfilePatch) Normalize() error {
 	if p.normalized {
 		return nil
 	}
 	var v Validation
-	text := func(f **string, field string, max int, required, multiline bool) {
+	text := func(f **string, field string, max int, required bool, kind textKind) {
 		if *f != nil {
-			s := cleanText(&v, field, **f, max, required, multiline)
+			s := cleanText(&v, field, **f, max, required, kind)
 			*f = &s
 		}
 	}
-	text(&p.FirstName, "firstName", 100, true, false)
-	text(&p.LastName, "lastName", 100, false, false)
-	text(&p.Country, "profile.contact.country", 100, false, false)
-	text(&p.State, "profile.contact.state", 100, false, false)
-	text(&p.City, "profile.contact.city", 100, false, false)
-	text(&p.Address, "profile.contact.address", 300, false, false)
-	text(&p.Title, "profile.bio.title", 120, false, false)
-	text(&p.Description, "profile.bio.description", 500, false, true)
-	text(&p.About, "profile.talent.about", 5000, false, true)
+	text(&p.FirstName, "firstName", 100, true, nameText)
+	text(&p.LastName, "lastName", 100, false, nameText)
+	text(&p.Country, "profile.contact.country", 100, false, lineText)
+	text(&p.State, "profile.contact.state", 100, false, lineText)
+	text(&p.City, "profile.contact.city", 100, false, lineText)
+	text(&p.Address, "profile.contact.address", 300, false, lineText)
+	text(&p.Title, "profile.bio.title", 120, false, nameText)
+	text(&p.Description, "profile.bio.description", 500, false, proseText)
+	text(&p.About, "profile.talent.about", 5000, false, proseText)
 	if p.Phone != nil {
 		phone := normalizePhone(&v, "profile.contact.phone", *p.Phone)
 		p.Phone = &phone
@@ -87,65 +85,57 @@ func (p *ProfilePatch) Normalize() error {
 	return err
 }
 
+// normalizePhone checks s against the international format of docs/api.md:
+// a +, a country calling code that exists, then digits, 8 to 15 in all
+// (E.164's length), with spaces, dots, dashes and parentheses allowed and
+// dropped. Whether the number is assigned is not asked: the API's own
+// example, +4412345678987, is valid there and is no UK number.
 func normalizePhone(v *Validation, field, s string) string {
 	s = strings.TrimSpace(s)
 	if s == "" {
 		return ""
 	}
-	if !strings.HasPrefix(s, "+") {
-		v.Add(field, "must be in international format with the country code, such as +442071838750")
+	rest, ok := strings.CutPrefix(s, "+")
+	if !ok {
+		v.Add(field, "must be in international format: + and the country code, such as +4412345678987")
 		return s
 	}
-	e164, valid := phoneE164(s)
-	if !valid {
-		v.Add(field, "is not a valid phone number for its country code")
-		return s
-	}
-	return e164
-}
-
-// phoneCache keeps recent phoneE164 answers: phonenumbers takes about
-// 17 µs a number, and clients resend theirs with every form. It starts
-// afresh when it holds maxCachedPhones numbers, and keeps none longer than
-// maxCachedPhoneLen (phonenumbers refuses 250 bytes).
-var phoneCache = struct {
-	sync.Mutex
-	results map[string]parsedPhone
-}{results: map[string]parsedPhone{}}
-
-const maxCachedPhones, maxCachedPhoneLen = 4096, 64
-
-type parsedPhone struct {
-	e164  string
-	valid bool
-}
-
-// phoneE164 returns s, a number in international format, in E.164, or
-// false when it is no valid number.
-func phoneE164(s string) (e164 string, valid bool) {
-	cache := len(s) <= maxCachedPhoneLen
-	if cache {
-		phoneCache.Lock()
-		p, ok := phoneCache.results[s]
-		phoneCache.Unlock()
-		if ok {
-			return p.e164, p.valid
+	digits := make([]byte, 0, len(rest))
+	for _, r := range rest {
+		switch {
+		case r >= '0' && r <= '9':
+			digits = append(digits, byte(r))
+		case !strings.ContainsRune(" .-()", r):
+			v.Add(field, "must hold only digits after the +, with spaces, dots, dashes or parentheses between them")
+			return s
 		}
 	}
-	n, err := phonenumbers.Parse(s, "")
-	if valid = err == nil && phonenumbers.IsValidNumber(n); valid {
-		e164 = phonenumbers.Format(n, phonenumbers.E164)
+	switch {
+	case len(digits) < 8 || len(digits) > 15:
+		v.Add(field, "must have 8 to 15 digits, the country code included")
+	case !startsWithCallingCode(digits):
+		v.Add(field, "must start with a country calling code that exists, such as 44 or 1")
+	default:
+		return "+" + string(digits)
 	}
-	if cache {
-		phoneCache.Lock()
-		if len(phoneCache.results) >= maxCachedPhones {
-			clear(phoneCache.results)
+	return s
+}
+
+// startsWithCallingCode reports whether digits start with a country calling
+// code. Calling codes are one to three digits and none is the start of
+// another, so at most one prefix can match; none starts with 0.
+func startsWithCallingCode(digits []byte) bool {
+	if digits[0] == '0' {
+		return false
+	}
+	codes := phonenumbers.GetSupportedCallingCodes()
+	for n := 1; n <= 3; n++ {
+		code, _ := strconv.Atoi(string(digits[:n]))
+		if codes[code] {
+			return true
 		}
-		// A clone, not to hold on to the whole body s was cut from.
-		phoneCache.results[strings.Clone(s)] = parsedPhone{e164, valid}
-		phoneCache.Unlock()
 	}
-	return e164, valid
+	return false
 }
 
 func normalizeTags(v *Validation, field string, names []string) []string {
@@ -154,11 +144,9 @@ func normalizeTags(v *Validation, field string, names []string) []string {
 	for i, name := range names {
 		name = strings.Join(strings.Fields(name), " ")
 		at := func() string { return field + "[" + strconv.Itoa(i) + "]" } // only for a tag that is wrong
-		switch {
-		case !utf8.ValidString(name):
-			v.Add(at(), "must be valid UTF-8 text")
-		case strings.IndexFunc(name, unicode.IsControl) >= 0:
-			v.Add(at(), "must not contain control characters")
+		switch problem := textProblem(name, lineText); {
+		case problem != "":
+			v.Add(at(), "%s", problem)
 		case name == "":
 			v.Add(at(), "must not be empty")
 		case utf8.RuneCountInString(name) > MaxTagLength:

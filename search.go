@@ -112,7 +112,7 @@ func ParseSearch(get func(name string) string, viewerID string) (*SearchQuery, e
 		q.AsOf = t.UTC().Truncate(time.Millisecond)
 	}
 	if s := get("search"); s != "" {
-		text := cleanText(&v, "search", s, MaxSearchLength, false, false)
+		text := cleanText(&v, "search", s, MaxSearchLength, false, lineText)
 		q.Text = FoldText(text)
 	}
 	if s := get("tags"); s != "" {
@@ -200,9 +200,6 @@ func isOneOf[T comparable](x T, list []T) bool {
 	}
 	return false
 }
-
-// validText reports whether s is UTF-8 without control characters.
-func validText(s string) bool { return textProblem(s, false) == "" }
 
 // accentFolder returns a transformer that removes the marks that decompose
 // from letters: é becomes e. A chain keeps state between calls, so each use

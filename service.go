@@ -7,7 +7,6 @@ import (
 	"log/slog"
 	"strings"
 	"time"
-	"unicode"
 	"unicode/utf8"
 )
 
@@ -83,8 +82,8 @@ func (s *Service) Register(ctx context.Context, c Client, in RegisterInput) (*Au
 	var v Validation
 	email := NormalizeEmail(&v, "email", in.Email)
 	CheckPassword(&v, "password", in.Password)
-	first := CleanText(&v, "firstName", in.FirstName, 100, true)
-	last := CleanText(&v, "lastName", in.LastName, 100, false)
+	first := cleanText(&v, "firstName", in.FirstName, 100, true, nameText)
+	last := cleanText(&v, "lastName", in.LastName, 100, false, nameText)
 	referral := strings.TrimSpace(in.ReferralCode)
 	if err := v.Err(); err != nil {
 		return nil, err
@@ -610,43 +609,6 @@ func fieldError(field, msg string) error {
 	var v Validation
 	v.Add(field, "%s", msg)
 	return v.Err()
-}
-
-// CleanText trims s and checks it is valid UTF-8 without control characters
-// and at most max characters; required says whether it may be empty.
-func CleanText(v *Validation, field, s string, max int, required bool) string {
-	return cleanText(v, field, s, max, required, false)
-}
-
-// cleanText is CleanText that, for prose, also lets line breaks through.
-func cleanText(v *Validation, field, s string, max int, required, multiline bool) string {
-	s = strings.TrimSpace(s)
-	switch problem := textProblem(s, multiline); {
-	case problem != "":
-		v.Add(field, "%s", problem)
-	case required && s == "":
-		v.Add(field, "is required")
-	case utf8.RuneCountInString(s) > max:
-		v.Add(field, "must be at most %d characters", max)
-	}
-	return s
-}
-
-// textProblem says what makes s unfit as text, or "" when nothing does:
-// invalid UTF-8, or control characters (line breaks allowed in multiline
-// text).
-func textProblem(s string, multiline bool) string {
-	forbidden := unicode.IsControl
-	if multiline {
-		forbidden = func(r rune) bool { return r != '\n' && unicode.IsControl(r) }
-	}
-	switch {
-	case !utf8.ValidString(s):
-		return "must be valid UTF-8 text"
-	case strings.IndexFunc(s, forbidden) >= 0:
-		return "must not contain control characters"
-	}
-	return ""
 }
 
 func truncate(s string, n int) string {

@@ -2,7 +2,9 @@ package http_test
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
+	"net/http"
 	"reflect"
 	"strings"
 	"testing"
@@ -41,11 +43,19 @@ func TestBadInput(t *testing.T) {
 			{"long password", "POST", "/v1/auth/register", json, `{"email":"new@example.com","password":"` + strings.Repeat("p", 129) + `","firstName":"N"}`, 422, "validation_failed", []string{"password"}},
 			{"common password", "POST", "/v1/auth/register", json, `{"email":"new@example.com","password":"baseball","firstName":"N"}`, 422, "validation_failed", []string{"password"}},
 			{"control character in name", "POST", "/v1/auth/register", json, `{"email":"new@example.com","password":"long enough pass","firstName":"N\u0007"}`, 422, "validation_failed", []string{"firstName"}},
+			{"zero-width name", "POST", "/v1/auth/register", json, `{"email":"new@example.com","password":"long enough pass","firstName":"\u200b\u200b"}`, 422, "validation_failed", []string{"firstName"}},
+			{"direction override in name", "POST", "/v1/auth/register", json, `{"email":"new@example.com","password":"long enough pass","firstName":"N","lastName":"abc\u202edcba"}`, 422, "validation_failed", []string{"lastName"}},
+			{"lone surrogate in name", "POST", "/v1/auth/register", json, `{"email":"new@example.com","password":"long enough pass","firstName":"N\ud800"}`, 422, "validation_failed", []string{"firstName"}},
+			{"invalid UTF-8 in name", "POST", "/v1/auth/register", json, "{\"email\":\"new@example.com\",\"password\":\"long enough pass\",\"firstName\":\"N\xff\"}", 422, "validation_failed", []string{"firstName"}},
+			{"PATCH: zero-width title", "PATCH", "/v1/account/update", authJSON, `{"profile":{"bio":{"title":"\u200b"}}}`, 422, "validation_failed", []string{"profile.bio.title"}},
+			{"PATCH: lone surrogate", "PATCH", "/v1/account/update", authJSON, `{"profile":{"bio":{"description":"ok \udc00"}},"firstName":"\ud83d"}`, 422, "validation_failed", []string{"firstName", "profile.bio.description"}},
+			{"PATCH: lone surrogate in a tag", "PATCH", "/v1/account/update", authJSON, `{"profile":{"talent":{"tags":["go","\ud800"]}}}`, 422, "validation_failed", []string{"profile.talent.tags[1]"}},
 			{"name too long", "POST", "/v1/auth/register", json, `{"email":"new@example.com","password":"long enough pass","firstName":"` + strings.Repeat("n", 101) + `"}`, 422, "validation_failed", []string{"firstName"}},
 			{"email taken", "POST", "/v1/auth/register", json, `{"email":"OWNER@example.com","password":"long enough pass","firstName":"N"}`, 409, "email_taken", nil},
 			{"no token", "GET", "/v1/account", nil, ``, 401, "token_missing", nil},
 			{"unknown token", "GET", "/v1/account", map[string]string{"Authorization": "Bearer nonsense"}, ``, 401, "token_invalid", nil},
 			{"not a bearer token", "GET", "/v1/account", map[string]string{"Authorization": "Basic " + owner.Token}, ``, 401, "token_missing", nil},
+			{"a bearer scheme and nothing else", "GET", "/v1/account", map[string]string{"Authorization": "Bearer"}, ``, 401, "token_missing", nil},
 			{"change: unknown field", "PUT", "/v1/account/password/change", authJSON, `{"oldPassword":"` + password + `","newPassword":"another long one","email":"x@example.com"}`, 422, "validation_failed", []string{"email"}},
 			{"change: weak new password", "PUT", "/v1/account/password/change", authJSON, `{"oldPassword":"` + password + `","newPassword":"short"}`, 422, "validation_failed", []string{"newPassword"}},
 			{"change: same password", "PUT", "/v1/account/password/change", authJSON, `{"oldPassword":"` + password + `","newPassword":"` + password + `"}`, 422, "validation_failed", []string{"newPassword"}},
@@ -83,4 +93,36 @@ func TestBadInput(t *testing.T) {
 		}
 		e.must(200, e.do("POST", "/v1/auth/login", "", map[string]string{"email": "owner@example.com", "password": password}))
 	})
+}
+
+// TestAuthorizationHeader: the scheme in any case, and never two headers.
+func TestAuthorizationHeader(t *testing.T) {
+	e := newEnv(t)
+	owner := e.register("owner@example.com", "Own", "Er")
+	for _, scheme := range []string{"Bearer", "bearer", "BEARER", "bEaReR"} {
+		e.must(200, e.raw("GET", "/v1/account", map[string]string{"Authorization": scheme + " " + owner.Token}, nil))
+	}
+	other := e.register("other@example.com", "Oth", "Er")
+	for _, tokens := range [][]string{{owner.Token, other.Token}, {owner.Token, owner.Token}, {"", owner.Token}} {
+		req, err := http.NewRequest("GET", e.url+"/v1/account", nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, token := range tokens {
+			req.Header.Add("Authorization", "Bearer "+token)
+		}
+		res, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var env struct {
+			Status string
+			Data   struct{ Code string }
+		}
+		err = json.NewDecoder(res.Body).Decode(&env)
+		res.Body.Close()
+		if err != nil || res.StatusCode != 400 || env.Status != "error" || env.Data.Code != "duplicate_authorization" {
+			t.Errorf("two Authorization headers: %d %+v %v, want 400 duplicate_authorization", res.StatusCode, env, err)
+		}
+	}
 }

@@ -15,7 +15,7 @@ import (
 // seedPatchBody is the seed's PATCH body as the benchmark in cmd/accountd
 // sends it (patchBody with seedTags).
 const seedPatchBody = `{"firstName":"Alice","lastName":"Bob","profile":{"contact":{"country":"England","state":"Manchester","city":"Manchester",` +
-	`"address":"30, alice bob blvd.","phone":"+442071838750"},"bio":{"title":"Software Engineer","description":"Builds software Products"},` +
+	`"address":"30, alice bob blvd.","phone":"+4412345678987"},"bio":{"title":"Software Engineer","description":"Builds software Products"},` +
 	`"talent":{"about":"About this user?. User is the best developer in the solar system","availability":"available","tags":["product","writing","custom","engineering","devops","web3","crypto"]}},` +
 	`"socials":{"github":"https://github.com/tester","twitter":"https://twitter.com/tester","linkedin":"https://linkedin.com/tester","website":"https://mywebsite.com"}}`
 
@@ -102,7 +102,7 @@ func BenchmarkAccountEnvelope(b *testing.B) {
 		FirstName: "Alice", LastName: "Bob", Role: "user", Type: "recipient", UserName: "alice-bob-x1y2",
 		ReferralCode: "ALICE123", AccountType: "individual", LoggedInAt: &now, CreatedAt: now, UpdatedAt: now,
 		Profile: accountd.Profile{
-			Contact: accountd.Contact{Country: "England", State: "Manchester", City: "Manchester", Address: "30, alice bob blvd.", Phone: "+442071838750"},
+			Contact: accountd.Contact{Country: "England", State: "Manchester", City: "Manchester", Address: "30, alice bob blvd.", Phone: "+4412345678987"},
 			Bio:     accountd.Bio{Title: "Software Engineer", Description: "Builds software Products"},
 			Talent: accountd.Talent{About: "About this user?. User is the best developer in the solar system", Availability: "available",
 				Tags: []string{"product", "writing", "custom", "engineering", "devops", "web3", "crypto"}},

@@ -6,6 +6,7 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
+	"fmt"
 	"log/slog"
 	"net"
 	"net/http"
@@ -92,7 +93,7 @@ func (s *Server) route(w http.ResponseWriter, r *http.Request) {
 			Data: errorData{Code: "method_not_allowed"}})
 		return
 	}
-	writeEnvelope(w, http.StatusNotFound, envelope{Status: "error", Message: "No such endpoint: " + r.URL.Path,
+	writeEnvelope(w, http.StatusNotFound, envelope{Status: "error", Message: "No such endpoint: " + shortPath(r.URL.Path),
 		Data: errorData{Code: "not_found"}})
 }
 
@@ -124,16 +125,35 @@ type caller struct {
 // private is public behind the bearer-token check.
 func (s *Server) private(h func(http.ResponseWriter, *http.Request, *caller) error) http.Handler {
 	return s.public(func(w http.ResponseWriter, r *http.Request) error {
-		token, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
-		if !ok {
-			token = ""
+		token, err := bearerToken(r)
+		if err != nil {
+			return err
 		}
-		sess, a, err := s.svc.Authenticate(r.Context(), strings.TrimSpace(token))
+		sess, a, err := s.svc.Authenticate(r.Context(), token)
 		if err != nil {
 			return err
 		}
 		return h(w, r, &caller{session: sess, account: a})
 	})
+}
+
+// bearerToken is the token of the request's Authorization header, or ""
+// when it has none or another scheme. The scheme is matched regardless of
+// case (RFC 9110 §11.1). Two headers are refused: a proxy that appends one
+// to the client's could otherwise make the request act as someone else.
+func bearerToken(r *http.Request) (string, error) {
+	values := r.Header.Values("Authorization")
+	switch {
+	case len(values) > 1:
+		return "", &requestError{http.StatusBadRequest, "duplicate_authorization", "Send one Authorization header, not several"}
+	case len(values) == 0:
+		return "", nil
+	}
+	scheme, token, _ := strings.Cut(strings.TrimSpace(values[0]), " ")
+	if !strings.EqualFold(scheme, "Bearer") {
+		return "", nil
+	}
+	return strings.TrimSpace(token), nil
 }
 
 // client is who is calling, for limits and session records.
@@ -187,9 +207,21 @@ func (s *Server) withRequestLog(next http.Handler) http.Handler {
 		rec := &statusRecorder{ResponseWriter: w, status: http.StatusOK}
 		next.ServeHTTP(rec, r)
 		s.log.LogAttrs(r.Context(), slog.LevelInfo, "request",
-			slog.String("request_id", id), slog.String("method", r.Method), slog.String("path", r.URL.Path),
+			slog.String("request_id", id), slog.String("method", r.Method), slog.String("path", shortPath(r.URL.Path)),
 			slog.Int("status", rec.status), slog.Float64("duration_ms", float64(time.Since(start).Microseconds())/1000))
 	})
+}
+
+// maxPathShown bounds a path in the log and in answers: a request line may
+// be a megabyte long, and neither needs more than its start.
+const maxPathShown = 512
+
+// shortPath is p, or its first maxPathShown bytes marked as cut.
+func shortPath(p string) string {
+	if len(p) <= maxPathShown {
+		return p
+	}
+	return fmt.Sprintf("%s… (cut from %d bytes)", p[:maxPathShown], len(p))
 }
 
 func validRequestID(id string) bool {

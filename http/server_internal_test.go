@@ -36,3 +36,24 @@ func TestPanicBecomesA500Envelope(t *testing.T) {
 		t.Fatalf("the panic was not logged with its status: %s", logged.String())
 	}
 }
+
+// TestLongPathIsCut: a path of a megabyte costs neither the log nor the
+// answer a megabyte.
+func TestLongPathIsCut(t *testing.T) {
+	var logged bytes.Buffer
+	s := &Server{log: slog.New(slog.NewJSONHandler(&logged, nil)), mux: http.NewServeMux()}
+	h := s.withRequestLog(http.HandlerFunc(s.route))
+	path := "/" + strings.Repeat("a", 1_000_000)
+	rec := httptest.NewRecorder()
+	h.ServeHTTP(rec, httptest.NewRequest("GET", path, nil))
+	if rec.Code != 404 || rec.Body.Len() > 2*maxPathShown {
+		t.Errorf("answer %d of %d bytes", rec.Code, rec.Body.Len())
+	}
+	var record struct{ Path string }
+	if err := json.Unmarshal(logged.Bytes(), &record); err != nil {
+		t.Fatal(err)
+	}
+	if logged.Len() > 2*maxPathShown || record.Path != path[:maxPathShown]+"… (cut from 1000001 bytes)" {
+		t.Errorf("logged %d bytes: path %q", logged.Len(), record.Path)
+	}
+}

@@ -73,7 +73,13 @@ func (s *Server) sendTwoFAEmail(w http.ResponseWriter, r *http.Request, c *calle
 	if err := decode(w, r, &body); err != nil {
 		return err
 	}
-	if err := s.svc.SendTwoFAEmail(r.Context(), client(r), c.session, body.Password, body.EmailType); err != nil {
+	// The API documents emailType as a query parameter; clients that send
+	// it in the body keep working.
+	emailType := r.URL.Query().Get("emailType")
+	if emailType == "" {
+		emailType = body.EmailType
+	}
+	if err := s.svc.SendTwoFAEmail(r.Context(), client(r), c.session, body.Password, emailType); err != nil {
 		return err
 	}
 	writeOK(w, http.StatusOK, "Success", empty)

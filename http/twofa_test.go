@@ -106,9 +106,11 @@ func TestTwoFAByEmail(t *testing.T) {
 
 		// A fresh code on demand, behind the password.
 		r = e.must(401, e.do("POST", "/v1/account/2fa/email", auth.Token, map[string]string{"password": "wrong password", "emailType": "two_fa"}))
-		r = e.must(422, e.do("POST", "/v1/account/2fa/email", auth.Token, map[string]string{"password": password, "emailType": "sms"}))
-		if _, f := r.errorData(t); !reflect.DeepEqual(f, []string{"emailType"}) {
-			t.Fatalf("fields %v", f)
+		for _, path := range []string{"/v1/account/2fa/email?emailType=sms", "/v1/account/2fa/email?emailType="} {
+			r = e.must(422, e.do("POST", path, auth.Token, map[string]string{"password": password, "emailType": "sms"}))
+			if _, f := r.errorData(t); !reflect.DeepEqual(f, []string{"emailType"}) {
+				t.Fatalf("%s: fields %v", path, f)
+			}
 		}
 		r = e.must(200, e.do("POST", "/v1/account/2fa/email", auth.Token, map[string]string{"password": password, "emailType": "two_fa"}))
 		if r.Env.Message != "Success" || string(r.Env.Data) != "{}" {
