@@ -93,6 +93,11 @@ func NewSMTP(rawURL, from string, tlsConfig *tls.Config) (*SMTP, error) {
 	return s, nil
 }
 
+// Addr is the server's host:port, the URL's default port included.
+func (s *SMTP) Addr() string {
+	return net.JoinHostPort(s.host, strconv.Itoa(s.port))
+}
+
 // Send delivers m. Its Message-ID is derived from m.ID, so that a receiver
 // can tell a copy sent again after an unrecorded success.
 func (s *SMTP) Send(ctx context.Context, m accountd.Mail) error {
@@ -142,7 +147,7 @@ func (s *SMTP) Send(ctx context.Context, m accountd.Mail) error {
 		if ctx.Err() != nil {
 			err = fmt.Errorf("%w (%w)", ctx.Err(), err)
 		}
-		return fmt.Errorf("smtp %s: %w", net.JoinHostPort(s.host, strconv.Itoa(s.port)), err)
+		return fmt.Errorf("smtp %s: %w", s.Addr(), err)
 	}
 	return nil
 }

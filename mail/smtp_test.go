@@ -5,6 +5,7 @@ import (
 	"context"
 	"crypto/tls"
 	"errors"
+	"fmt"
 	"net"
 	netmail "net/mail"
 	"net/url"
@@ -187,9 +188,10 @@ func TestNewSMTP(t *testing.T) {
 			continue
 		}
 		if s.host != "mail.example.com" || s.port != tt.port || s.implicitTLS != tt.implicitTLS ||
-			s.user != tt.user || s.pass != tt.pass || s.tls.ServerName != "mail.example.com" || s.from.Address != from {
-			t.Errorf("NewSMTP(%q) = host %q, port %d, implicit TLS %v, user %q, pass %q, server name %q, from %q",
-				tt.url, s.host, s.port, s.implicitTLS, s.user, s.pass, s.tls.ServerName, s.from.Address)
+			s.user != tt.user || s.pass != tt.pass || s.tls.ServerName != "mail.example.com" || s.from.Address != from ||
+			s.Addr() != fmt.Sprintf("mail.example.com:%d", tt.port) {
+			t.Errorf("NewSMTP(%q) = host %q, port %d, implicit TLS %v, user %q, pass %q, server name %q, from %q, addr %q",
+				tt.url, s.host, s.port, s.implicitTLS, s.user, s.pass, s.tls.ServerName, s.from.Address, s.Addr())
 		}
 	}
 }
