@@ -15,6 +15,8 @@ package postgres
 
 import (
 	"context"
+	"crypto/tls"
+	"crypto/x509"
 	"errors"
 	"fmt"
 	"io"
@@ -176,16 +178,64 @@ var errUnavailable = &accountd.Error{Kind: accountd.KindUnavailable, Code: "stor
 	Message: "The store cannot be reached; try again shortly"}
 
 // wrap says which operation failed, turns a missing row into the domain's
-// ErrNotFound, and a server out of reach into errUnavailable, keeping the
-// cause for the logs.
+// ErrNotFound, a connection the URL's settings doom into a configError,
+// and a server out of reach into errUnavailable, keeping the cause for the
+// logs.
 func wrap(op string, err error) error {
-	switch {
-	case errors.Is(err, pgx.ErrNoRows):
+	if errors.Is(err, pgx.ErrNoRows) {
 		return accountd.ErrNotFound
-	case unreachable(err):
+	}
+	if fix := misconfiguration(err); fix != "" {
+		// Which operation met it does not matter: every one would.
+		return fmt.Errorf("postgres: %w", &configError{err: err, fix: fix})
+	}
+	if unreachable(err) {
 		return fmt.Errorf("postgres: %s: %w: %w", op, errUnavailable, err)
 	}
 	return fmt.Errorf("postgres: %s: %w", op, err)
+}
+
+// configError is a connection refused for the database URL's role,
+// password, database name or TLS settings: trying again cannot help, so it
+// is no errUnavailable, and it says what to change.
+type configError struct {
+	err error
+	fix string
+}
+
+func (e *configError) Error() string { return e.err.Error() + "; " + e.fix }
+func (e *configError) Unwrap() error { return e.err }
+
+// misconfiguration names what to fix when err is a connection refused for
+// the URL's settings, and is "" otherwise.
+func misconfiguration(err error) string {
+	var connect *pgconn.ConnectError
+	if !errors.As(err, &connect) {
+		return ""
+	}
+	var pg *pgconn.PgError
+	if errors.As(err, &pg) {
+		switch pg.Code {
+		case "28P01": // invalid_password
+			return "fix the user or password in the database URL"
+		case "28000": // invalid_authorization_specification: no such role, or pg_hba.conf lets it not in
+			return "fix the user in the database URL, or create that role or let it in through the server's pg_hba.conf"
+		case "3D000": // invalid_catalog_name
+			return "fix the database name in the database URL, or create that database"
+		}
+	}
+	// verify-full fails with a CertificateVerificationError; verify-ca,
+	// which pgx checks itself, with the x509 error alone. pgx says "server
+	// refused TLS connection" with an error of no type of its own.
+	var verify *tls.CertificateVerificationError
+	var authority x509.UnknownAuthorityError
+	var invalid x509.CertificateInvalidError
+	var record tls.RecordHeaderError
+	if errors.As(err, &verify) || errors.As(err, &authority) || errors.As(err, &invalid) || errors.As(err, &record) ||
+		strings.Contains(err.Error(), "server refused TLS connection") {
+		return "fix sslmode (or sslrootcert) in the database URL, or turn on TLS at the server"
+	}
+	return ""
 }
 
 // unreachable reports whether err means that no connection could be made or

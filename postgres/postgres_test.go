@@ -2,12 +2,20 @@ package postgres
 
 import (
 	"context"
+	"crypto/ecdsa"
+	"crypto/elliptic"
 	"crypto/rand"
+	"crypto/x509"
+	"crypto/x509/pkix"
 	"encoding/hex"
+	"encoding/pem"
 	"errors"
 	"fmt"
+	"math/big"
+	"net"
 	"net/url"
 	"os"
+	"path/filepath"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -19,6 +27,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/jackc/pgx/v5/pgproto3"
 )
 
 var t0 = time.Date(2025, time.March, 1, 12, 0, 0, 0, time.UTC)
@@ -494,6 +503,113 @@ func TestConnectionLost(t *testing.T) {
 	wantUnavailable(t, "Write on a terminated connection", err)
 	if got := accountByID(t, db, a.ID); got.ID != a.ID {
 		t.Errorf("the store does not recover: %+v", got)
+	}
+}
+
+// refusingServer speaks just enough of the protocol to refuse every
+// connection: TLS when asked for it, and the login for a wrong password.
+func refusingServer(t *testing.T) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { ln.Close() })
+	go func() {
+		for {
+			conn, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			backend := pgproto3.NewBackend(conn, conn)
+			switch msg, _ := backend.ReceiveStartupMessage(); msg.(type) {
+			case *pgproto3.SSLRequest:
+				conn.Write([]byte("N"))
+			case *pgproto3.StartupMessage:
+				backend.Send(&pgproto3.ErrorResponse{Severity: "FATAL", Code: "28P01", Message: "password authentication failed"})
+				backend.Flush()
+			}
+			conn.Close()
+		}
+	}()
+	return ln.Addr().String()
+}
+
+// selfSignedCA writes a certificate that signed no server's and returns
+// its file.
+func selfSignedCA(t *testing.T) string {
+	t.Helper()
+	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tmpl := &x509.Certificate{SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: "not the server's CA"},
+		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(time.Hour), IsCA: true, BasicConstraintsValid: true,
+		KeyUsage: x509.KeyUsageCertSign}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	file := filepath.Join(t.TempDir(), "ca.pem")
+	if err := os.WriteFile(file, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return file
+}
+
+// TestMisconfigured: a role, password, database or TLS setting the server
+// refuses is no unavailable store to try again shortly, but an error that
+// says what to fix.
+func TestMisconfigured(t *testing.T) {
+	u, err := url.Parse(newDatabase(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	withURL := func(change func(u *url.URL, q url.Values)) string {
+		c := *u
+		q := c.Query()
+		change(&c, q)
+		c.RawQuery = q.Encode()
+		return c.String()
+	}
+	type refusal struct{ name, url, code, fix string }
+	cases := []refusal{
+		{"unknown role", withURL(func(u *url.URL, _ url.Values) { u.User = url.User("accountd_no_such_role") }),
+			"28000", "fix the user in the database URL"},
+		{"unknown database", withURL(func(u *url.URL, _ url.Values) { u.Path = "/accountd_no_such_database" }),
+			"3D000", "fix the database name in the database URL"},
+		{"wrong password", "postgres://accountd:wrong@" + refusingServer(t) + "/accountd?sslmode=disable",
+			"28P01", "fix the user or password in the database URL"},
+		{"server without TLS", "postgres://accountd@" + refusingServer(t) + "/accountd?sslmode=require",
+			"", "fix sslmode"},
+	}
+	otherCA := selfSignedCA(t)
+	for _, mode := range []string{"verify-ca", "verify-full"} {
+		cases = append(cases, refusal{"server certificate of another CA, " + mode,
+			withURL(func(_ *url.URL, q url.Values) {
+				q.Set("sslmode", mode)
+				q.Set("sslrootcert", otherCA)
+			}), "", "fix sslmode (or sslrootcert)"})
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			if strings.Contains(c.url, otherCA) {
+				// The server's own TLS is what this case needs.
+				db := openURL(t, withURL(func(_ *url.URL, q url.Values) { q.Set("sslmode", "require") }))
+				if err := db.Ping(t.Context()); err != nil {
+					t.Skipf("the server does not do TLS: %v", err)
+				}
+			}
+			_, err := openURL(t, c.url).Migrate(t.Context())
+			var e *accountd.Error
+			if err == nil || errors.As(err, &e) || !strings.Contains(err.Error(), c.fix) {
+				t.Fatalf("Migrate: %v, want an error that says to %s and is no domain error", err, c.fix)
+			}
+			var pg *pgconn.PgError
+			if c.code != "" && (!errors.As(err, &pg) || pg.Code != c.code) {
+				t.Errorf("Migrate: %v, want SQLSTATE %s", err, c.code)
+			}
+		})
 	}
 }
 

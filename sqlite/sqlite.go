@@ -11,6 +11,9 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
 	"runtime"
 	"strings"
 	"sync"
@@ -66,7 +69,7 @@ func Open(ctx context.Context, path string) (*DB, error) {
 	// before any read-only connection opens it.
 	if err := writer.PingContext(ctx); err != nil {
 		writer.Close()
-		return nil, fmt.Errorf("sqlite: open %s: %w", path, err)
+		return nil, openError(path, err)
 	}
 
 	reader, err := sql.Open("sqlite", path+"?"+pragmas+"&_pragma=query_only(1)")
@@ -91,6 +94,33 @@ func Open(ctx context.Context, path string) (*DB, error) {
 	db.watching.Add(1)
 	go func() { defer db.watching.Done(); db.hot.watch(watchCtx, watchConn) }()
 	return db, nil
+}
+
+// openError is err, SQLite's failure to open the file at path, saying which
+// directory to fix when that is the cause: SQLite's own message, "unable
+// to open database file", does not.
+func openError(path string, err error) error {
+	var e *sqlitedriver.Error
+	if !errors.As(err, &e) || e.Code()&0xff != sqlite3.SQLITE_CANTOPEN {
+		return fmt.Errorf("sqlite: open %s: %w", path, err)
+	}
+	dir := filepath.Dir(path)
+	fi, statErr := os.Stat(dir)
+	switch {
+	case errors.Is(statErr, fs.ErrNotExist):
+		return fmt.Errorf("sqlite: database %s: directory %s does not exist", path, dir)
+	case statErr == nil && !fi.IsDir():
+		return fmt.Errorf("sqlite: database %s: %s is not a directory", path, dir)
+	}
+	// Permission bits do not tell: root ignores them and a read-only mount
+	// overrides them. Making a file does.
+	probe, probeErr := os.CreateTemp(dir, ".accountd-probe-*")
+	if probeErr != nil {
+		return fmt.Errorf("sqlite: database %s: directory %s is not writable", path, dir)
+	}
+	probe.Close()
+	os.Remove(probe.Name())
+	return fmt.Errorf("sqlite: open %s: %w", path, err)
 }
 
 // takeWriter waits for this caller's turn on the writer connection.

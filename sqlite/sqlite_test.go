@@ -5,8 +5,10 @@ import (
 	"errors"
 	"fmt"
 	"maps"
+	"os"
 	"path/filepath"
 	"slices"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -296,6 +298,42 @@ func TestOpenRefusesQuestionMark(t *testing.T) {
 	if db, err := Open(t.Context(), filepath.Join(t.TempDir(), "a?b.db")); err == nil {
 		db.Close()
 		t.Fatal("Open of a path with '?' succeeded")
+	}
+}
+
+// TestOpenNamesTheDirectoryToFix: a database in a directory that is missing,
+// not a directory, or not writable fails with a message that says so.
+func TestOpenNamesTheDirectoryToFix(t *testing.T) {
+	tmp := t.TempDir()
+	file := filepath.Join(tmp, "file")
+	readOnly := filepath.Join(tmp, "read-only")
+	if err := errors.Join(os.WriteFile(file, nil, 0o600), os.Mkdir(readOnly, 0o500)); err != nil {
+		t.Fatal(err)
+	}
+	cases := []struct{ dir, want string }{
+		{filepath.Join(tmp, "no", "such"), "does not exist"},
+		{file, "is not a directory"},
+		{readOnly, "is not writable"},
+	}
+	for _, c := range cases {
+		t.Run(c.want, func(t *testing.T) {
+			if c.dir == readOnly {
+				if probe, err := os.CreateTemp(readOnly, ""); err == nil {
+					probe.Close()
+					t.Skip("this user writes in a directory of mode 0500 (root does)")
+				}
+			}
+			path := filepath.Join(c.dir, "accountd.db")
+			db, err := Open(t.Context(), path)
+			if err == nil {
+				db.Close()
+				t.Fatalf("Open(%q) succeeded", path)
+			}
+			if want := fmt.Sprintf("sqlite: database %s: ", path); !strings.HasPrefix(err.Error(), want) ||
+				!strings.Contains(err.Error(), c.dir+" "+c.want) {
+				t.Errorf("Open(%q): %v, want %q and %q %s", path, err, want, c.dir, c.want)
+			}
+		})
 	}
 }
 
