@@ -3,14 +3,16 @@ package main
 import (
 	"context"
 	"crypto/rand"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
+	"slices"
 
 	"accountd"
 )
 
-const adminUsage = `Usage: accountd admin create --email EMAIL --first-name NAME [--last-name NAME] [flags]
+const adminCreateUsage = `Usage: accountd admin create --email EMAIL --first-name NAME [--last-name NAME] [flags]
 
 Opens an admin account with a verified email: the first admin, who can then
 make others admin or partner through PATCH /v1/admin/accounts/{id}. The
@@ -18,23 +20,30 @@ password is read from $ACCOUNTD_ADMIN_PASSWORD; without it, a random one is
 made and printed once.
 `
 
+const adminUsage = adminCreateUsage + `
+Run 'accountd admin create --help' for its flags.
+`
+
 // admin runs the admin subcommands; there is one, create.
 func admin(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
-	if len(args) == 0 || args[0] != "create" {
+	switch {
+	case len(args) == 0:
+		return &usageError{cmd: "accountd admin", err: errors.New("no admin command given; there is one: create")}
+	case slices.Contains(helpArgs, args[0]):
 		fmt.Fprint(stdout, adminUsage)
-		if len(args) == 0 || args[0] == "help" || args[0] == "-h" || args[0] == "--help" {
-			return nil
-		}
-		return fmt.Errorf("unknown admin command %q", args[0])
+		return nil
+	case args[0] != "create":
+		return &usageError{cmd: "accountd admin", err: fmt.Errorf("unknown admin command %q", args[0])}
 	}
-	var c config
+	c := defaultConfig()
 	var in accountd.ManagedAccountInput
-	fs := newFlagSet("admin create", stdout)
-	c.flags(fs)
+	fs := newFlagSet("admin create")
+	// The password is hashed at the cost serve would hash it.
+	c.flags(fs, "database", "argon2-memory", "argon2-iterations", "argon2-parallelism", "log-level")
 	fs.StringVar(&in.Email, "email", "", "the admin's email address")
 	fs.StringVar(&in.FirstName, "first-name", "", "the admin's first name")
 	fs.StringVar(&in.LastName, "last-name", "", "the admin's last name")
-	if err := parse(fs, args[1:], getenv); err != nil {
+	if err := parse(fs, adminCreateUsage, args[1:], getenv, stdout); err != nil {
 		return ignoreHelp(err)
 	}
 	in.Password = getenv("ACCOUNTD_ADMIN_PASSWORD")

@@ -25,12 +25,20 @@ import (
 	"accountd"
 )
 
+const benchUsage = `Usage: accountd bench [flags]
+
+Starts the service on scratch stores and drives it over loopback, printing
+throughput and latency beside baselines measured in the same run.
+`
+
 // bench starts the service on a scratch store and drives it over loopback,
 // printing throughput and latency beside baselines measured in the same run.
 func bench(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
-	var c config
-	fs := newFlagSet("bench", stdout)
-	c.flags(fs)
+	c := defaultConfig()
+	fs := newFlagSet("bench")
+	// Of serve's flags, those that bear on the figures; the bench sets the
+	// others it needs itself, below.
+	c.flags(fs, "database", "argon2-memory", "argon2-iterations", "argon2-parallelism", "hash-concurrency")
 	duration := fs.Duration("duration", 10*time.Second, "how long each load runs")
 	clients := fs.Int("clients", 32, "concurrent clients of each load")
 	users := fs.Int("users", 200, "accounts to register before the loads")
@@ -43,7 +51,7 @@ func bench(ctx context.Context, args []string, getenv func(string) string, stdou
 	searchClients := fs.Int("search-clients", runtime.GOMAXPROCS(0), "concurrent clients of the search load")
 	compare := fs.String("compare", "", "a second store, sqlite: or postgres://…, to run every load on too; its figures are printed beside")
 	cpuProfile := fs.String("cpuprofile", "", "a file to write a CPU profile of the whole run to, client and server alike")
-	if err := parse(fs, args, getenv); err != nil {
+	if err := parse(fs, benchUsage, args, getenv, stdout); err != nil {
 		return ignoreHelp(err)
 	}
 	if *cpuProfile != "" {
@@ -77,12 +85,9 @@ func bench(ctx context.Context, args []string, getenv func(string) string, stdou
 	// The loads come from one address and a few accounts: limits would
 	// measure themselves, not the service.
 	c.service.IPLimit, c.service.AccountLimit = accountd.Rate{}, accountd.Rate{}
-	c.addr, c.smtpURL = "127.0.0.1:0", ""
-	c.shutdownWait = 10 * time.Second
-	if c.secretKey == "" {
-		// Scratch stores need no key that outlives them.
-		c.secretKey = hex.EncodeToString(randomKey())
-	}
+	c.addr = "127.0.0.1:0"
+	// Scratch stores need no key that outlives them.
+	c.secretKey = hex.EncodeToString(randomKey())
 
 	databases := []string{c.database}
 	if *compare != "" {

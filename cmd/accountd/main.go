@@ -3,6 +3,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"os/signal"
@@ -15,6 +16,15 @@ func main() {
 	stop()
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "accountd:", err)
-		os.Exit(1)
+		os.Exit(exitStatus(err))
 	}
+}
+
+// exitStatus is 2 for a command line that does not parse, as with the flag
+// package, and 1 for any other failure.
+func exitStatus(err error) int {
+	if errors.As(err, new(*usageError)) {
+		return 2
+	}
+	return 1
 }

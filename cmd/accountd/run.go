@@ -12,8 +12,10 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	netmail "net/mail"
 	"net/url"
 	"os"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -37,28 +39,45 @@ Run 'accountd COMMAND --help' for the flags of a command. Every flag also
 reads an ACCOUNTD_ environment variable, named in its help.
 `
 
+// helpArgs ask for help, as a command or as a flag.
+var helpArgs = []string{"help", "-h", "-help", "--help"}
+
 // run is the whole program: main only hands it the process's surroundings.
 func run(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
 	cmd := "serve"
-	if len(args) > 0 && !strings.HasPrefix(args[0], "-") {
+	if len(args) > 0 && (!strings.HasPrefix(args[0], "-") || slices.Contains(helpArgs, args[0])) {
 		cmd, args = args[0], args[1:]
 	}
-	switch cmd {
-	case "serve":
+	switch {
+	case cmd == "serve":
 		return serve(ctx, args, getenv, stdout, stderr)
-	case "migrate":
+	case cmd == "migrate":
 		return migrate(ctx, args, getenv, stdout, stderr)
-	case "bench":
+	case cmd == "bench":
 		return bench(ctx, args, getenv, stdout, stderr)
-	case "admin":
+	case cmd == "admin":
 		return admin(ctx, args, getenv, stdout, stderr)
-	case "help", "-h", "--help":
+	case slices.Contains(helpArgs, cmd):
 		fmt.Fprint(stdout, usage)
 		return nil
 	default:
-		return fmt.Errorf("unknown command %q\n\n%s", cmd, usage)
+		return &usageError{cmd: "accountd", err: fmt.Errorf("unknown command %q", cmd)}
 	}
 }
+
+// usageError is a command line that does not parse. main exits with status
+// 2 on it, as the flag package does, and its message points to the
+// command's help rather than printing all of it.
+type usageError struct {
+	cmd string // the command whose help to point to, such as "accountd serve"
+	err error
+}
+
+func (e *usageError) Error() string {
+	return fmt.Sprintf("%v\nRun '%s --help' for usage.", e.err, e.cmd)
+}
+
+func (e *usageError) Unwrap() error { return e.err }
 
 // config is everything serve can be told.
 type config struct {
@@ -74,24 +93,41 @@ type config struct {
 	shutdownWait   time.Duration
 }
 
-// flags declares the flags of serve (and of the commands that share them)
-// on fs, each with its ACCOUNTD_ environment twin.
-func (c *config) flags(fs *flag.FlagSet) {
-	c.service = accountd.DefaultConfig
-	c.hash = accountd.DefaultHashParams
-	fs.StringVar(&c.addr, "addr", "127.0.0.1:8080", "address to listen on")
-	fs.StringVar(&c.database, "database", "sqlite:accountd.db", "store: sqlite:PATH (embedded, the default) or postgres://…")
-	fs.StringVar(&c.smtpURL, "smtp", "", "SMTP server: smtp://[user:pass@]host:port (STARTTLS when offered) or smtps://… (implicit TLS); unset: mail is written to the log")
-	fs.StringVar(&c.mailFrom, "mail-from", "accountd <no-reply@localhost>", "From address of outgoing mail")
-	fs.StringVar(&c.service.PublicURL, "public-url", c.service.PublicURL, "public base URL of the service, used in mails")
-	fs.StringVar(&c.secretKey, "secret-key", "", "32-byte key, base64 or hex, that seals TOTP secrets at rest; unset with SQLite: a key file beside the database is made and used")
-	fs.StringVar(&c.service.Issuer, "issuer", c.service.Issuer, "the name authenticator apps show for this service")
-	fs.DurationVar(&c.service.SessionTTL, "token-ttl", c.service.SessionTTL, "how long a session token lives")
-	fs.Var(&c.service.IPLimit, "rate-limit-ip", "limit per client address for each of register, login, verify, resend, forgot and reset (N/DURATION, 0 for none)")
-	fs.Var(&c.service.AccountLimit, "rate-limit-account", "limit per email address or account for each of those actions (N/DURATION, 0 for none)")
-	fs.Func("argon2-memory", fmt.Sprintf("argon2id memory per hash in KiB (default %d)", c.hash.MemoryKiB), uintFlag(&c.hash.MemoryKiB, 8))
-	fs.Func("argon2-iterations", fmt.Sprintf("argon2id passes (default %d)", c.hash.Iterations), uintFlag(&c.hash.Iterations, 1))
-	fs.Func("argon2-parallelism", fmt.Sprintf("argon2id lanes (default %d)", c.hash.Parallelism), func(s string) error {
+// defaultConfig is what a command runs with where its flags and their
+// environment twins say nothing, or where it has no flag at all.
+func defaultConfig() config {
+	c := config{
+		addr:         "127.0.0.1:8080",
+		database:     "sqlite:accountd.db",
+		mailFrom:     "accountd <no-reply@localhost>",
+		logLevel:     slog.LevelInfo,
+		service:      accountd.DefaultConfig,
+		hash:         accountd.DefaultHashParams,
+		shutdownWait: 10 * time.Second,
+	}
+	c.service.PublicURL = "" // start makes it of the address listened on
+	return c
+}
+
+// flags declares on fs the flags of c named in only, or all of them when
+// only is empty, each defaulting to c's value. Serve takes all of them;
+// the other commands take those they use, so that their help lists no
+// others.
+func (c *config) flags(fs *flag.FlagSet, only ...string) {
+	all := flag.NewFlagSet("", flag.ContinueOnError)
+	all.StringVar(&c.addr, "addr", c.addr, "address to listen on")
+	all.StringVar(&c.database, "database", c.database, "store: sqlite:PATH (embedded, the default) or postgres://…")
+	all.StringVar(&c.smtpURL, "smtp", c.smtpURL, "SMTP server: smtp://[user:pass@]host[:port] (STARTTLS when offered, port 587 by default) or smtps://… (implicit TLS, port 465 by default); unset: mail is written to the log")
+	all.StringVar(&c.mailFrom, "mail-from", c.mailFrom, "From address of outgoing mail")
+	all.StringVar(&c.service.PublicURL, "public-url", c.service.PublicURL, "public base URL of the service, used in mails (default: http:// and the address listened on)")
+	all.StringVar(&c.secretKey, "secret-key", c.secretKey, "32-byte key, base64 or hex, that seals TOTP secrets at rest; unset with SQLite: the key in the file PATH"+keyFileSuffix+" beside the database, made on first start")
+	all.StringVar(&c.service.Issuer, "issuer", c.service.Issuer, "the name authenticator apps show for this service")
+	all.DurationVar(&c.service.SessionTTL, "token-ttl", c.service.SessionTTL, "how long a session token lives")
+	all.Var(&c.service.IPLimit, "rate-limit-ip", "limit per client address for each of register, login, verify, resend, forgot and reset (N/DURATION, 0 for none)")
+	all.Var(&c.service.AccountLimit, "rate-limit-account", "limit per email address or account for each of those actions (N/DURATION, 0 for none)")
+	all.Func("argon2-memory", fmt.Sprintf("argon2id memory per hash in KiB (default %d)", c.hash.MemoryKiB), uintFlag(&c.hash.MemoryKiB, 8))
+	all.Func("argon2-iterations", fmt.Sprintf("argon2id passes (default %d)", c.hash.Iterations), uintFlag(&c.hash.Iterations, 1))
+	all.Func("argon2-parallelism", fmt.Sprintf("argon2id lanes (default %d)", c.hash.Parallelism), func(s string) error {
 		var n uint32
 		if err := uintFlag(&n, 1)(s); err != nil || n > 255 {
 			return errors.New("want 1 to 255")
@@ -99,9 +135,16 @@ func (c *config) flags(fs *flag.FlagSet) {
 		c.hash.Parallelism = uint8(n)
 		return nil
 	})
-	fs.IntVar(&c.hashConcurrent, "hash-concurrency", 0, "password hashes run at once; more queue (0: one per core)")
-	fs.DurationVar(&c.shutdownWait, "shutdown-timeout", 10*time.Second, "how long to let in-flight requests finish on SIGINT/SIGTERM")
-	fs.TextVar(&c.logLevel, "log-level", slog.LevelInfo, "debug, info, warn or error")
+	all.IntVar(&c.hashConcurrent, "hash-concurrency", c.hashConcurrent, "password hashes run at once; more queue (0: one per core)")
+	all.DurationVar(&c.shutdownWait, "shutdown-timeout", c.shutdownWait, "how long to let in-flight requests finish on SIGINT/SIGTERM")
+	all.TextVar(&c.logLevel, "log-level", c.logLevel, "debug, info, warn or error")
+	declare := func(f *flag.Flag) { fs.Var(f.Value, f.Name, f.Usage) }
+	if len(only) == 0 {
+		all.VisitAll(declare)
+	}
+	for _, name := range only {
+		declare(all.Lookup(name))
+	}
 }
 
 func uintFlag(dst *uint32, least uint32) func(string) error {
@@ -127,33 +170,44 @@ func envName(flagName string) string {
 }
 
 // parse reads args, then fills each flag not given there from its
-// environment twin.
-func parse(fs *flag.FlagSet, args []string, getenv func(string) string) error {
+// environment twin. Asked for help, it prints help, the command's usage
+// and then its flags, to stdout and returns flag.ErrHelp. A command line
+// or environment that does not parse is a usageError.
+func parse(fs *flag.FlagSet, help string, args []string, getenv func(string) string, stdout io.Writer) error {
 	fs.VisitAll(func(f *flag.Flag) { f.Usage = fmt.Sprintf("%s [$%s]", f.Usage, envName(f.Name)) })
-	if err := fs.Parse(args); err != nil {
+	err := fs.Parse(args)
+	if errors.Is(err, flag.ErrHelp) {
+		fmt.Fprint(stdout, help, "\nFlags:\n")
+		fs.SetOutput(stdout)
+		fs.PrintDefaults()
 		return err
 	}
+	if err != nil {
+		return &usageError{cmd: fs.Name(), err: err}
+	}
 	if fs.NArg() > 0 {
-		return fmt.Errorf("unexpected argument %q", fs.Arg(0))
+		return &usageError{cmd: fs.Name(), err: fmt.Errorf("unexpected argument %q", fs.Arg(0))}
 	}
 	given := map[string]bool{}
 	fs.Visit(func(f *flag.Flag) { given[f.Name] = true })
-	var err error
 	fs.VisitAll(func(f *flag.Flag) {
 		v := getenv(envName(f.Name))
 		if given[f.Name] || v == "" || err != nil {
 			return
 		}
 		if e := fs.Set(f.Name, v); e != nil {
-			err = fmt.Errorf("$%s: %w", envName(f.Name), e)
+			err = &usageError{cmd: fs.Name(), err: fmt.Errorf("$%s: %w", envName(f.Name), e)}
 		}
 	})
 	return err
 }
 
-func newFlagSet(name string, stdout io.Writer) *flag.FlagSet {
+// newFlagSet returns the flag set of the command name. It writes nothing
+// itself: parse prints the help, and main the error of a command line that
+// does not parse, without the whole help after it.
+func newFlagSet(name string) *flag.FlagSet {
 	fs := flag.NewFlagSet("accountd "+name, flag.ContinueOnError)
-	fs.SetOutput(stdout)
+	fs.SetOutput(io.Discard)
 	return fs
 }
 
@@ -197,11 +251,16 @@ func openStore(ctx context.Context, database string, log *slog.Logger) (store, e
 	return db, nil
 }
 
+const migrateUsage = `Usage: accountd migrate [flags]
+
+Brings the database schema up to date and exits.
+`
+
 func migrate(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
-	var c config
-	fs := newFlagSet("migrate", stdout)
-	fs.StringVar(&c.database, "database", "sqlite:accountd.db", "store: sqlite:PATH or postgres://…")
-	if err := parse(fs, args, getenv); err != nil {
+	c := defaultConfig()
+	fs := newFlagSet("migrate")
+	c.flags(fs, "database")
+	if err := parse(fs, migrateUsage, args, getenv, stdout); err != nil {
 		return ignoreHelp(err)
 	}
 	db, err := openStore(ctx, c.database, slog.New(slog.NewJSONHandler(stderr, nil)))
@@ -224,11 +283,18 @@ func ignoreHelp(err error) error {
 	return err
 }
 
+const serveUsage = `Usage: accountd [serve] [flags]
+
+Serves the account API over HTTP until SIGINT or SIGTERM, after bringing
+the database schema up to date. Every flag also reads the environment
+variable named in its help.
+`
+
 func serve(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
-	var c config
-	fs := newFlagSet("serve", stdout)
+	c := defaultConfig()
+	fs := newFlagSet("serve")
 	c.flags(fs)
-	if err := parse(fs, args, getenv); err != nil {
+	if err := parse(fs, serveUsage, args, getenv, stdout); err != nil {
 		return ignoreHelp(err)
 	}
 	log := slog.New(slog.NewJSONHandler(stderr, &slog.HandlerOptions{Level: c.logLevel}))
@@ -253,24 +319,30 @@ type app struct {
 	served  chan error
 }
 
-// start opens the store, starts the mail relay and the janitor, and begins
-// serving HTTP on c.addr.
+// start listens on c.addr, opens the store, starts the mail relay and the
+// janitor, and begins serving HTTP.
 func start(ctx context.Context, c config, log *slog.Logger) (*app, error) {
-	store, err := openStore(ctx, c.database, log)
+	sender, err := mailSender(c, log)
 	if err != nil {
 		return nil, err
 	}
-	var sender mail.Sender = mail.LogSender{Logger: log}
-	if c.smtpURL != "" {
-		if sender, err = mail.NewSMTP(c.smtpURL, c.mailFrom, nil); err != nil {
-			store.Close()
-			return nil, err
-		}
-	} else {
-		log.Warn("no SMTP server configured (--smtp); mail, codes included, goes to this log")
+	// Listening comes first, so that a busy port fails the start before the
+	// store is created or migrated and before a key file is written.
+	ln, err := net.Listen("tcp", c.addr)
+	if err != nil {
+		return nil, err
+	}
+	if c.service.PublicURL == "" {
+		c.service.PublicURL = listenedURL(c.addr, ln.Addr())
+	}
+	store, err := openStore(ctx, c.database, log)
+	if err != nil {
+		ln.Close()
+		return nil, err
 	}
 	sealer, err := loadSealer(c, log)
 	if err != nil {
+		ln.Close()
 		store.Close()
 		return nil, err
 	}
@@ -278,11 +350,6 @@ func start(ctx context.Context, c config, log *slog.Logger) (*app, error) {
 	svc := accountd.NewService(store, accountd.NewHasher(c.hash, c.hashConcurrent), sealer, c.service, log)
 	svc.MailQueued = relay.Notify
 
-	ln, err := net.Listen("tcp", c.addr)
-	if err != nil {
-		store.Close()
-		return nil, err
-	}
 	a := &app{
 		addr: ln.Addr().String(), log: log, store: store, relay: relay, wait: c.shutdownWait, served: make(chan error, 1),
 		server: &http.Server{
@@ -300,8 +367,43 @@ func start(ctx context.Context, c config, log *slog.Logger) (*app, error) {
 	go func() { defer a.workers.Done(); relay.Run(workCtx) }()
 	go func() { defer a.workers.Done(); a.prune(workCtx) }()
 	go func() { a.served <- a.server.Serve(ln) }()
-	log.Info("listening", "addr", a.addr)
+	log.Info("listening", "addr", a.addr, "public_url", c.service.PublicURL)
 	return a, nil
+}
+
+// listenedURL is the base URL of listened, the address that listening on
+// addr took, for mails when no public URL is set: addr's host, or
+// localhost where addr names none or every interface, and the port taken,
+// which for port 0 addr does not tell.
+func listenedURL(addr string, listened net.Addr) string {
+	host, _, _ := net.SplitHostPort(addr)
+	if ip := net.ParseIP(host); host == "" || ip != nil && ip.IsUnspecified() {
+		host = "localhost"
+	}
+	_, port, _ := net.SplitHostPort(listened.String())
+	return "http://" + net.JoinHostPort(host, port)
+}
+
+// mailSender is the Sender c names: SMTP, or the log when no server is set.
+func mailSender(c config, log *slog.Logger) (mail.Sender, error) {
+	// Checked without a server too, so that a bad address shows on the
+	// first start rather than on the first with a server.
+	if _, err := netmail.ParseAddress(c.mailFrom); err != nil {
+		return nil, fmt.Errorf(`--mail-from %q: want an address such as "accountd <no-reply@example.com>" or no-reply@example.com`, c.mailFrom)
+	}
+	if c.smtpURL == "" {
+		log.Warn("no SMTP server configured (--smtp); mail, codes included, goes to this log")
+		return mail.LogSender{Logger: log}, nil
+	}
+	smtp, err := mail.NewSMTP(c.smtpURL, c.mailFrom, nil)
+	if err != nil {
+		return nil, err
+	}
+	// NewSMTP has parsed the URL already.
+	if u, _ := url.Parse(c.smtpURL); u.Port() == "" {
+		log.Info("the SMTP URL names no port; using its scheme's default", "smtp_server", smtp.Addr())
+	}
+	return smtp, nil
 }
 
 // prune clears expired rows now and then.
@@ -344,6 +446,10 @@ func (a *app) stop() error {
 	return shutdownErr
 }
 
+// keyFileSuffix makes the name of a SQLite database's key file from the
+// database's path.
+const keyFileSuffix = ".secret-key"
+
 // loadSealer makes the Sealer of TOTP secrets from --secret-key or, for a
 // SQLite store without one, from a key file beside the database, made on
 // first start: a newcomer needs no set-up, and the key stays with the data
@@ -360,14 +466,24 @@ func loadSealer(c config, log *slog.Logger) (*accountd.Sealer, error) {
 	if !ok {
 		return nil, errors.New("set --secret-key (ACCOUNTD_SECRET_KEY): 32 bytes, base64 or hex, the same on every instance")
 	}
-	keyFile := path + ".key"
+	keyFile := path + keyFileSuffix
 	b, err := os.ReadFile(keyFile)
+	if errors.Is(err, os.ErrNotExist) {
+		// The file was PATH.key before it had a name that says what it
+		// is. Renaming it, rather than reading either name, leaves one
+		// name to keep out of version control and in backups.
+		oldFile := path + ".key"
+		if err = os.Rename(oldFile, keyFile); err == nil {
+			log.Info("renamed the secret key file", "from", oldFile, "to", keyFile)
+			b, err = os.ReadFile(keyFile)
+		}
+	}
 	if errors.Is(err, os.ErrNotExist) {
 		b = []byte(base64.StdEncoding.EncodeToString(randomKey()))
 		if err := os.WriteFile(keyFile, b, 0o600); err != nil {
 			return nil, fmt.Errorf("secret key file: %w", err)
 		}
-		log.Warn("no secret key configured; made a key file beside the database: keep it with the database, or set ACCOUNTD_SECRET_KEY", "file", keyFile)
+		log.Warn("no secret key configured; made a key file beside the database, without which every authenticator setup is lost: keep it with the database, backups too, or set ACCOUNTD_SECRET_KEY", "file", keyFile)
 	} else if err != nil {
 		return nil, fmt.Errorf("secret key file: %w", err)
 	}

@@ -3,12 +3,19 @@ package main
 import (
 	"bytes"
 	"context"
+	"encoding/base64"
 	"encoding/json"
+	"errors"
 	"fmt"
+	"log/slog"
+	"net"
 	"net/http"
+	"net/url"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -148,7 +155,7 @@ func TestServe(t *testing.T) {
 		t.Fatalf("run: %v", err)
 	}
 	// No secret key was given: one was made beside the database, for it alone.
-	if fi, err := os.Stat(db + ".key"); err != nil || fi.Mode().Perm() != 0o600 {
+	if fi, err := os.Stat(db + ".secret-key"); err != nil || fi.Mode().Perm() != 0o600 {
 		t.Errorf("secret key file: %v %v", fi, err)
 	}
 	out := log.String()
@@ -206,6 +213,18 @@ func TestServeWithoutSMTPLogsTheMail(t *testing.T) {
 	if err := stop(); err != nil {
 		t.Fatal(err)
 	}
+	// One record per mail, the mail itself, and none that says it was sent.
+	var mails []map[string]any
+	for _, line := range strings.Split(log.String(), "\n") {
+		var rec map[string]any
+		if json.Unmarshal([]byte(line), &rec) == nil && rec["mail_id"] != nil {
+			mails = append(mails, rec)
+		}
+	}
+	if len(mails) != 1 || mails[0]["msg"] != "mail written to this log (no SMTP server configured)" ||
+		mails[0]["to"] != "dev@example.com" || !strings.Contains(fmt.Sprint(mails[0]["body"]), "Your verification code is") {
+		t.Errorf("want one record of the mail, got %v", mails)
+	}
 }
 
 func TestHelpListsFlagsWithTheirEnvironmentTwins(t *testing.T) {
@@ -235,12 +254,22 @@ func TestMigrateAndBadConfiguration(t *testing.T) {
 		env  map[string]string
 		want string
 	}{
-		{[]string{"serve", "--database", "mysql://x"}, nil, "want sqlite:PATH"},
+		{[]string{"serve", "--addr", "127.0.0.1:0", "--database", "mysql://x"}, nil, "want sqlite:PATH"},
+		{[]string{"serve", "--addr", "127.0.0.1:0", "--database", "sqlite:/no/such/dir/accountd.db"}, nil,
+			"database /no/such/dir/accountd.db: directory /no/such/dir does not exist"},
+		{[]string{"migrate", "--database", "sqlite:/no/such/dir/accountd.db"}, nil, "directory /no/such/dir does not exist"},
+		{[]string{"serve", "--addr", "127.0.0.1:0", "--database", "sqlite:" + db, "--mail-from", "nonsense"}, nil,
+			`--mail-from "nonsense": want an address such as "accountd <no-reply@example.com>" or no-reply@example.com`},
+		{[]string{"serve", "--addr", "127.0.0.1:0", "--database", "sqlite:" + db, "--smtp", "smtp://mail.example.com"},
+			map[string]string{"ACCOUNTD_MAIL_FROM": "accountd no-reply@example.com"}, `--mail-from "accountd no-reply@example.com": want an address`},
 		{[]string{"serve"}, map[string]string{"ACCOUNTD_RATE_LIMIT_IP": "lots"}, "ACCOUNTD_RATE_LIMIT_IP"},
 		{[]string{"serve", "--addr", "127.0.0.1:0", "--database", "sqlite:" + db, "--smtp", "ftp://x"}, nil, "smtp"},
 		{[]string{"frobnicate"}, nil, "unknown command"},
 	} {
-		err := run(context.Background(), c.args, envOf(c.env), &out, &out)
+		// A serve that starts after all stops here, and fails the case.
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		err := run(ctx, c.args, envOf(c.env), &out, &out)
+		cancel()
 		if err == nil || !strings.Contains(strings.ToLower(err.Error()), strings.ToLower(c.want)) {
 			t.Errorf("%v %v: error %v, want one mentioning %q", c.args, c.env, err, c.want)
 		}
@@ -266,4 +295,258 @@ func freshDatabase(t *testing.T, url string) string {
 	})
 	cfg := admin.Config()
 	return fmt.Sprintf("postgres://%s@%s:%d/%s?sslmode=disable", cfg.User, cfg.Host, cfg.Port, name)
+}
+
+// TestMain runs main, instead of the tests, in a process that runMain
+// starts: the way to see the exit status main gives.
+func TestMain(m *testing.M) {
+	if os.Getenv("ACCOUNTD_TEST_RUN_MAIN") != "" {
+		main()
+		os.Exit(0)
+	}
+	os.Exit(m.Run())
+}
+
+// runMain runs the program as a process of its own with args.
+func runMain(t *testing.T, args ...string) (stdout, stderr string, status int) {
+	t.Helper()
+	cmd := exec.Command(os.Args[0], args...)
+	cmd.Env = append(os.Environ(), "ACCOUNTD_TEST_RUN_MAIN=1")
+	var out, errOut bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &errOut
+	err := cmd.Run()
+	var exit *exec.ExitError
+	if err != nil && !errors.As(err, &exit) {
+		t.Fatal(err)
+	}
+	return out.String(), errOut.String(), cmd.ProcessState.ExitCode()
+}
+
+func TestExitStatus(t *testing.T) {
+	for _, c := range []struct {
+		args       []string
+		status     int
+		wantStderr string
+	}{
+		{[]string{"--help"}, 0, ""},
+		{[]string{"-x"}, 2, "accountd: flag provided but not defined: -x\nRun 'accountd serve --help' for usage.\n"},
+		{[]string{"admin"}, 2, "accountd: no admin command given; there is one: create\nRun 'accountd admin --help' for usage.\n"},
+		{[]string{"migrate", "--database", "mysql://x"}, 1, "accountd: database \"mysql://x\": want sqlite:PATH or postgres://…\n"},
+	} {
+		stdout, stderr, status := runMain(t, c.args...)
+		if status != c.status || stderr != c.wantStderr {
+			t.Errorf("accountd %v: status %d, stderr %q, want %d and %q", c.args, status, stderr, c.status, c.wantStderr)
+		}
+		if c.status == 0 && !strings.Contains(stdout, "Usage:") {
+			t.Errorf("accountd %v: stdout %q, want the usage", c.args, stdout)
+		}
+	}
+}
+
+// flagNames are the flags a command's help lists.
+func flagNames(help string) []string {
+	var names []string
+	for _, m := range regexp.MustCompile(`(?m)^  -(\S+)`).FindAllStringSubmatch(help, -1) {
+		names = append(names, m[1])
+	}
+	return names
+}
+
+// TestHelp: help goes to stdout, lists the commands at the top and, for
+// each command, the flags it uses and no others.
+func TestHelp(t *testing.T) {
+	argon2 := []string{"argon2-iterations", "argon2-memory", "argon2-parallelism"}
+	for _, c := range []struct {
+		args      []string
+		wantFlags []string // nil: the list of commands, and no flag
+	}{
+		{[]string{"--help"}, nil},
+		{[]string{"-h"}, nil},
+		{[]string{"help"}, nil},
+		{[]string{"admin", "--help"}, nil},
+		{[]string{"serve", "--help"}, []string{"addr", "argon2-iterations", "argon2-memory", "argon2-parallelism", "database",
+			"hash-concurrency", "issuer", "log-level", "mail-from", "public-url", "rate-limit-account", "rate-limit-ip",
+			"secret-key", "shutdown-timeout", "smtp", "token-ttl"}},
+		{[]string{"migrate", "--help"}, []string{"database"}},
+		{[]string{"admin", "create", "--help"}, slices.Concat(argon2, []string{"database", "email", "first-name", "last-name", "log-level"})},
+		{[]string{"bench", "-h"}, slices.Concat(argon2, []string{"clients", "compare", "cpuprofile", "crowd", "database", "duration",
+			"hash-concurrency", "loads", "search-accounts", "search-clients", "users", "writers"})},
+	} {
+		var stdout, stderr bytes.Buffer
+		if err := run(context.Background(), c.args, envOf(nil), &stdout, &stderr); err != nil || stderr.Len() > 0 {
+			t.Errorf("%v: error %v, stderr %q", c.args, err, stderr.String())
+			continue
+		}
+		got := flagNames(stdout.String())
+		switch {
+		case c.wantFlags == nil && c.args[0] != "admin" && !strings.Contains(stdout.String(), "accountd migrate [flags]"):
+			t.Errorf("%v lists no commands:\n%s", c.args, stdout.String())
+		case c.wantFlags == nil && c.args[0] == "admin" && !strings.Contains(stdout.String(), "accountd admin create"):
+			t.Errorf("%v lists no admin command:\n%s", c.args, stdout.String())
+		case !slices.Equal(got, c.wantFlags):
+			t.Errorf("%v lists the flags %v, want %v", c.args, got, c.wantFlags)
+		}
+	}
+}
+
+// TestUsageErrors: a command line that does not parse is a usageError,
+// whose message is the error and a line pointing to the command's help;
+// nothing else is written.
+func TestUsageErrors(t *testing.T) {
+	// Flags before the wrong one keep a command that took it from doing much.
+	db := "sqlite:" + filepath.Join(t.TempDir(), "accountd.db")
+	for _, c := range []struct {
+		args []string
+		env  map[string]string
+		want string
+	}{
+		{[]string{"-x"}, nil, "flag provided but not defined: -x\nRun 'accountd serve --help' for usage."},
+		{[]string{"serve", "--token-ttl", "lots"}, nil, "invalid value \"lots\" for flag -token-ttl: parse error\nRun 'accountd serve --help' for usage."},
+		{[]string{"serve"}, map[string]string{"ACCOUNTD_TOKEN_TTL": "lots"}, "$ACCOUNTD_TOKEN_TTL: parse error\nRun 'accountd serve --help' for usage."},
+		{[]string{"serve", "now"}, nil, "unexpected argument \"now\"\nRun 'accountd serve --help' for usage."},
+		{[]string{"frobnicate"}, nil, "unknown command \"frobnicate\"\nRun 'accountd --help' for usage."},
+		{[]string{"admin"}, nil, "no admin command given; there is one: create\nRun 'accountd admin --help' for usage."},
+		{[]string{"admin", "delete"}, nil, "unknown admin command \"delete\"\nRun 'accountd admin --help' for usage."},
+		{[]string{"admin", "create", "--database", db, "--addr", ":0"}, nil, "flag provided but not defined: -addr\nRun 'accountd admin create --help' for usage."},
+		{[]string{"bench", "--loads", "none", "--smtp", "smtp://x"}, nil, "flag provided but not defined: -smtp\nRun 'accountd bench --help' for usage."},
+		{[]string{"migrate", "--database", db, "--log-level", "info"}, nil, "flag provided but not defined: -log-level\nRun 'accountd migrate --help' for usage."},
+	} {
+		var stdout, stderr bytes.Buffer
+		err := run(context.Background(), c.args, envOf(c.env), &stdout, &stderr)
+		var usage *usageError
+		if !errors.As(err, &usage) || err.Error() != c.want || exitStatus(err) != 2 {
+			t.Errorf("%v: %#v, want a usageError %q", c.args, err, c.want)
+		}
+		if stdout.Len()+stderr.Len() > 0 {
+			t.Errorf("%v wrote %q to stdout and %q to stderr", c.args, stdout.String(), stderr.String())
+		}
+	}
+}
+
+// TestBusyPortFailsFirst: a port taken fails the start before the store
+// is created or a key file written.
+func TestBusyPortFailsFirst(t *testing.T) {
+	taken, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer taken.Close()
+	dir := t.TempDir()
+	var out bytes.Buffer
+	err = run(context.Background(), []string{"serve", "--addr", taken.Addr().String(), "--database", "sqlite:" + filepath.Join(dir, "accountd.db")},
+		envOf(nil), &out, &out)
+	if err == nil || !strings.Contains(err.Error(), taken.Addr().String()) {
+		t.Fatalf("serve on a busy port: %v, want an error naming %s", err, taken.Addr())
+	}
+	if entries, _ := os.ReadDir(dir); len(entries) > 0 {
+		t.Errorf("serve on a busy port left %v", entries)
+	}
+}
+
+// TestPublicURLFollowsTheListenAddress: without --public-url, mails link to
+// the address listened on, its port resolved and "every interface" as
+// localhost; with it, to what it says.
+func TestPublicURLFollowsTheListenAddress(t *testing.T) {
+	smtp := mailtest.Start(t)
+	for i, c := range []struct {
+		addr, publicURL string
+		want            func(listened string) string
+	}{
+		{"127.0.0.1:0", "", func(listened string) string { return "http://" + listened }},
+		{":0", "", func(listened string) string {
+			return "http://localhost:" + listened[strings.LastIndex(listened, ":")+1:]
+		}},
+		{"127.0.0.1:0", "https://accounts.example.com", func(string) string { return "https://accounts.example.com" }},
+	} {
+		t.Run(c.addr+" "+c.publicURL, func(t *testing.T) {
+			args := []string{"--addr", c.addr, "--database", "sqlite:" + filepath.Join(t.TempDir(), "accountd.db"),
+				"--smtp", smtp.URL(), "--mail-from", "no-reply@example.com", "--argon2-memory", "64", "--argon2-iterations", "1"}
+			if c.publicURL != "" {
+				args = append(args, "--public-url", c.publicURL)
+			}
+			base, _, _ := startServe(t, args, nil)
+			listened := strings.TrimPrefix(base, "http://")
+			email := fmt.Sprintf("public-url-%d@example.com", i)
+			if status, env := post(t, "http://127.0.0.1:"+listened[strings.LastIndex(listened, ":")+1:]+"/v1/auth/register", "",
+				`{"email":"`+email+`","password":"a long and secret passphrase","firstName":"Url"}`); status != 201 {
+				t.Fatalf("register %d %v", status, env)
+			}
+			m := smtp.WaitFor(t, email, 10*time.Second)
+			if want := c.want(listened); !slices.Contains(strings.Split(m.Body, "\n"), want) {
+				t.Errorf("the mail does not link to %s:\n%s", want, m.Body)
+			}
+		})
+	}
+}
+
+// TestSMTPURLWithoutPort: the port taken by default is in the log.
+func TestSMTPURLWithoutPort(t *testing.T) {
+	for url, want := range map[string]string{"smtp://mail.example.com": "mail.example.com:587", "smtps://mail.example.com": "mail.example.com:465"} {
+		var log bytes.Buffer
+		c := defaultConfig()
+		c.smtpURL = url
+		if _, err := mailSender(c, slog.New(slog.NewJSONHandler(&log, nil))); err != nil {
+			t.Fatal(err)
+		}
+		if !strings.Contains(log.String(), `"msg":"the SMTP URL names no port; using its scheme's default","smtp_server":"`+want+`"`) {
+			t.Errorf("%s: the log does not name %s: %s", url, want, log.String())
+		}
+	}
+	var log bytes.Buffer
+	c := defaultConfig()
+	c.smtpURL = "smtp://mail.example.com:25"
+	if _, err := mailSender(c, slog.New(slog.NewJSONHandler(&log, nil))); err != nil || log.Len() > 0 {
+		t.Errorf("with a port: %v, log %s", err, log.String())
+	}
+}
+
+// TestOldKeyFileIsRenamed: a key file of the old name, PATH.key, becomes
+// PATH.secret-key, so that the TOTP secrets it sealed still open.
+func TestOldKeyFileIsRenamed(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "accountd.db")
+	key := []byte(base64.StdEncoding.EncodeToString(randomKey()))
+	if err := os.WriteFile(path+".key", key, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	c := defaultConfig()
+	c.database = "sqlite:" + path
+	if _, err := loadSealer(c, slog.New(slog.DiscardHandler)); err != nil {
+		t.Fatal(err)
+	}
+	if got, err := os.ReadFile(path + ".secret-key"); err != nil || !bytes.Equal(got, key) {
+		t.Errorf("key file of the new name: %q %v, want the old file's %q", got, err, key)
+	}
+	if _, err := os.Stat(path + ".key"); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("the old key file is still there: %v", err)
+	}
+}
+
+// TestGitIgnoresTheDatabaseAndItsKey: a first start at the repository's
+// root leaves nothing for git to offer to commit.
+func TestGitIgnoresTheDatabaseAndItsKey(t *testing.T) {
+	root := filepath.Join("..", "..")
+	if err := exec.Command("git", "-C", root, "rev-parse", "--is-inside-work-tree").Run(); err != nil {
+		t.Skipf("not in a git work tree: %v", err)
+	}
+	for _, name := range []string{"accountd.db", "accountd.db-shm", "accountd.db-wal", "accountd.db" + keyFileSuffix, "accountd.db.key"} {
+		if err := exec.Command("git", "-C", root, "check-ignore", "-q", name).Run(); err != nil {
+			t.Errorf("git does not ignore %s: %v", name, err)
+		}
+	}
+}
+
+// TestMisconfiguredPostgresAtStart: a database the server does not have is
+// reported as that, not as a server to try again shortly.
+func TestMisconfiguredPostgresAtStart(t *testing.T) {
+	u, err := url.Parse(testPostgres(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	u.Path = "/accountd_no_such_database"
+	var out bytes.Buffer
+	err = run(context.Background(), serveArgs(u.String()), envOf(nil), &out, &out)
+	if err == nil || !strings.Contains(err.Error(), `database "accountd_no_such_database" does not exist`) ||
+		!strings.Contains(err.Error(), "fix the database name in the database URL") || strings.Contains(err.Error(), "try again") {
+		t.Errorf("serve on a database that does not exist: %v", err)
+	}
 }
