@@ -196,8 +196,8 @@ func wrap(op string, err error) error {
 }
 
 // configError is a connection refused for the database URL's role,
-// password, database name or TLS settings: trying again cannot help, so it
-// is no errUnavailable, and it says what to change.
+// password, database name or TLS settings: trying again cannot help, so its
+// message says what to change rather than to try again.
 type configError struct {
 	err error
 	fix string
@@ -205,6 +205,17 @@ type configError struct {
 
 func (e *configError) Error() string { return e.err.Error() + "; " + e.fix }
 func (e *configError) Unwrap() error { return e.err }
+
+// As makes a request that meets the error while serving (a password
+// rotated under a running instance) answer as for an outage, 503: all its
+// client can do is try again later.
+func (e *configError) As(target any) bool {
+	if t, ok := target.(**accountd.Error); ok {
+		*t = errUnavailable
+		return true
+	}
+	return false
+}
 
 // misconfiguration names what to fix when err is a connection refused for
 // the URL's settings, and is "" otherwise.

@@ -602,8 +602,11 @@ func TestMisconfigured(t *testing.T) {
 			}
 			_, err := openURL(t, c.url).Migrate(t.Context())
 			var e *accountd.Error
-			if err == nil || errors.As(err, &e) || !strings.Contains(err.Error(), c.fix) {
-				t.Fatalf("Migrate: %v, want an error that says to %s and is no domain error", err, c.fix)
+			if err == nil || !strings.Contains(err.Error(), c.fix) || strings.Contains(err.Error(), "try again") {
+				t.Fatalf("Migrate: %v, want an error that says to %s, not to try again", err, c.fix)
+			}
+			if !errors.As(err, &e) || e.Kind != accountd.KindUnavailable {
+				t.Errorf("Migrate: %v, want a request that meets it answered as an outage", err)
 			}
 			var pg *pgconn.PgError
 			if c.code != "" && (!errors.As(err, &pg) || pg.Code != c.code) {
