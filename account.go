@@ -109,7 +109,7 @@ type Socials struct {
 }
 
 // TwoFA is the account's second-factor state. Type is "undefined" while no
-// method is active, as the seed's clients expect. The rest never leaves the
+// method is active, as docs/api.md shows it. The rest never leaves the
 // service.
 type TwoFA struct {
 	Type             string
@@ -125,7 +125,7 @@ type TwoFA struct {
 }
 
 // Achievement is a progress counter shown on the profile. Total and Value are
-// numbers kept as integers here; the seed's JSON shows them as strings.
+// numbers kept as integers here; the API's JSON shows them as strings.
 type Achievement struct {
 	ID        string
 	Owner     string
@@ -146,7 +146,8 @@ const (
 	AchievementReferral   = "referral"
 )
 
-// defaultAchievements are what every new account starts with, in the seed's order.
+// defaultAchievements are what every new account starts with, in the order
+// docs/api.md shows.
 var defaultAchievements = []struct {
 	Type  string
 	Total int
@@ -178,7 +179,7 @@ func NewAccount(now time.Time, email, firstName, lastName string) *Account {
 	}
 	for i, d := range defaultAchievements {
 		// Spread the creation times by a millisecond so the documents keep
-		// a stable, distinct order, as the seed's do.
+		// a stable, distinct order, as docs/api.md's do.
 		at := now.Add(time.Duration(i) * time.Millisecond)
 		a.Achievements = append(a.Achievements, Achievement{
 			ID: NewID(at), Owner: a.ID, Type: d.Type, Total: d.Total, CreatedAt: at, UpdatedAt: at,
@@ -227,7 +228,7 @@ func NewReferralCode() string {
 
 // Completeness is the share of the profile that is filled in, 0 to 100: ten
 // parts of ten points each. There is no profile image yet, so the tenth part
-// is never earned and a full profile scores 90, as the seed's Alice does.
+// is never earned and a full profile scores 90, as docs/api.md's Alice does.
 func (a *Account) Completeness() int {
 	p, s := a.Profile, a.Socials
 	parts := []bool{

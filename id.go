@@ -14,7 +14,7 @@ const (
 	digits     = "0123456789"
 )
 
-// NewID returns a 24-hex-character id in the seed's ObjectId form: four bytes
+// NewID returns a 24-hex-character id in the ObjectId form docs/api.md shows: four bytes
 // of creation time in seconds, then eight random bytes, so ids sort roughly by
 // creation and never collide in practice.
 func NewID(now time.Time) string {

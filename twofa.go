@@ -18,7 +18,7 @@ import (
 	"github.com/pquerna/otp/totp"
 )
 
-// Second-factor methods, as the seed names them.
+// Second-factor methods, as the API names them.
 const (
 	TwoFAEmail      = "email"
 	TwoFAGoogleAuth = "google_auth"

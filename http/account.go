@@ -8,7 +8,7 @@ import (
 	"accountd"
 )
 
-// jsonTime is a timestamp in the seed's form: RFC 3339, UTC, milliseconds.
+// jsonTime is a timestamp in the API's form: RFC 3339, UTC, milliseconds.
 type jsonTime time.Time
 
 const jsonTimeLayout = "2006-01-02T15:04:05.000Z"
@@ -28,8 +28,8 @@ func optionalTime(t *time.Time) *jsonTime {
 	return &j
 }
 
-// accountJSON is the account document of the seed's GET /v1/account, field
-// for field and in its order.
+// accountJSON is the account document of GET /v1/account in docs/api.md,
+// field for field and in its order.
 type accountJSON struct {
 	ID                  string            `json:"_id"`
 	FirstName           string            `json:"firstName"`

@@ -29,7 +29,7 @@ type errorData struct {
 	Errors []accountd.FieldError `json:"errors,omitempty"`
 }
 
-// empty is the seed's `"data": {}`.
+// empty is the API's `"data": {}`.
 var empty = struct{}{}
 
 // writeOK writes a success envelope.

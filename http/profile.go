@@ -329,7 +329,7 @@ type listedProfileJSON struct {
 	Talent  talentJSON  `json:"talent"`
 }
 
-// publicJSON is the seed's GET /v1/account/user/{id}.
+// publicJSON is the data of GET /v1/account/user/{id}.
 type publicJSON struct {
 	viewJSON[publicProfileJSON]
 	Kyc       bool   `json:"kyc"`
@@ -389,7 +389,7 @@ func (s *Server) deleteAccount(w http.ResponseWriter, r *http.Request, c *caller
 	return nil
 }
 
-// tagDocument is a tag as the seed shows it.
+// tagDocument is a tag as docs/api.md shows it.
 func tagDocument(t accountd.Tag) tagJSON {
 	return tagJSON{ID: t.ID, Name: t.Name, Key: t.Key, Color: t.Color, Categories: t.Categories,
 		IsParent: t.IsParent, Type: t.Type, EntryCount: t.EntryCount,

@@ -6,7 +6,7 @@ import (
 	"accountd"
 )
 
-// searchPageJSON is the seed's search answer, and asOf: pass it back with
+// searchPageJSON is the search answer of docs/api.md, and asOf: pass it back with
 // the next page's request to walk one search's pages without accounts
 // created meanwhile shifting them.
 type searchPageJSON struct {
@@ -19,7 +19,7 @@ type searchPageJSON struct {
 	Data     []searchHitJSON `json:"data"`
 }
 
-// searchHitJSON is the seed's search result: the public view less its KYC
+// searchHitJSON is a search result of docs/api.md: the public view less its KYC
 // and verification, and the caller's bookmark of the account.
 type searchHitJSON struct {
 	viewJSON[listedProfileJSON]

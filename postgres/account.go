@@ -111,7 +111,7 @@ func newLookup(where string) lookup {
 		// added meanwhile.
 		locked: accountSelect + "WHERE " + where + " FOR NO KEY UPDATE",
 		// Achievements come back in the order NewAccount creates them,
-		// which is the seed's order: five-star, referral, review, squad.
+		// which is the API's order: five-star, referral, review, squad.
 		achievements: "SELECT " + achievementColumns + " FROM achievements WHERE owner = " + id + " ORDER BY created_at, id",
 		tags: "SELECT " + accountTagColumns + ` FROM account_tags JOIN tags ON tags.id = account_tags.tag_id
 			WHERE account_tags.account_id = ` + id + " ORDER BY account_tags.position",

@@ -64,8 +64,8 @@ var (
 	}
 
 	// The accounts and achievements of a JSON array of ids. Achievements
-	// come back in the order NewAccount creates them, which is the seed's
-	// order: five-star, referral, review, squad.
+	// come back in the order NewAccount creates them, which is the
+	// API's order: five-star, referral, review, squad.
 	qAccountsByIDs = newQuery(accountSelect + "WHERE id IN (SELECT value FROM json_each(?)) AND deleted_at IS NULL")
 	qAchievements  = newQuery(`SELECT id, owner, type, total, value, created_at, updated_at
 		FROM achievements WHERE owner IN (SELECT value FROM json_each(?)) ORDER BY owner, created_at, id`)

@@ -453,20 +453,19 @@ func (t *table) sideBySide(stores []string) {
 	}
 }
 
-// seedTags are the seed's PATCH body's tags.
+// seedTags are the tags of the PATCH body docs/api.md shows.
 var seedTags = []string{"product", "writing", "custom", "engineering", "devops", "web3", "crypto"}
 
-// patchBody is the seed's PATCH body (with a real phone number: the seed's
-// is masked) carrying tags.
+// patchBody is the PATCH body docs/api.md shows, carrying tags.
 func patchBody(tags []string) string {
 	t, _ := json.Marshal(tags)
 	return `{"firstName":"Alice","lastName":"Bob","profile":{"contact":{"country":"England","state":"Manchester","city":"Manchester",` +
-		`"address":"30, alice bob blvd.","phone":"+442071838750"},"bio":{"title":"Software Engineer","description":"Builds software Products"},` +
+		`"address":"30, alice bob blvd.","phone":"+4412345678987"},"bio":{"title":"Software Engineer","description":"Builds software Products"},` +
 		`"talent":{"about":"About this user?. User is the best developer in the solar system","availability":"available","tags":` + string(t) + `}},` +
 		`"socials":{"github":"https://github.com/tester","twitter":"https://twitter.com/tester","linkedin":"https://linkedin.com/tester","website":"https://mywebsite.com"}}`
 }
 
-// benchPatch drives PATCH /v1/account/update with the seed's body, first as
+// benchPatch drives PATCH /v1/account/update with that body, first as
 // is (the same body again changes nothing, so it writes nothing), then
 // alternating between its seven tags and six of them, so every request
 // rewrites tags and their counts. Then it checks every entryCount.

@@ -196,7 +196,7 @@ func scratchStore(ctx context.Context, database string) (string, func(context.Co
 }
 
 // benchCategories are the catalogue's category names, which people also
-// use as broad tags, as the seed's user does.
+// use as broad tags, as docs/api.md's Alice does.
 var benchCategories = []string{"engineering", "design", "product", "marketing", "writing", "data", "web3",
 	"devops", "mobile", "security", "management", "sales", "finance", "legal", "support", "education", "media"}
 
