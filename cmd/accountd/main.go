@@ -3,11 +3,12 @@ package main
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"os"
 	"os/signal"
 	"syscall"
+
+	"accountd/cmd/internal/cmdline"
 )
 
 func main() {
@@ -16,15 +17,6 @@ func main() {
 	stop()
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "accountd:", err)
-		os.Exit(exitStatus(err))
+		os.Exit(cmdline.ExitStatus(err))
 	}
-}
-
-// exitStatus is 2 for a command line that does not parse, as with the flag
-// package, and 1 for any other failure.
-func exitStatus(err error) int {
-	if errors.As(err, new(*usageError)) {
-		return 2
-	}
-	return 1
 }

@@ -3,11 +3,9 @@ package main
 import (
 	"bytes"
 	"context"
-	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"fmt"
-	"log/slog"
 	"net"
 	"net/http"
 	"net/url"
@@ -23,6 +21,8 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
+	"accountd/cmd/internal/cmdline"
+	"accountd/cmd/internal/server"
 	"accountd/mail/mailtest"
 )
 
@@ -369,8 +369,6 @@ func TestHelp(t *testing.T) {
 			"secret-key", "shutdown-timeout", "smtp", "token-ttl"}},
 		{[]string{"migrate", "--help"}, []string{"database"}},
 		{[]string{"admin", "create", "--help"}, slices.Concat(argon2, []string{"database", "email", "first-name", "last-name", "log-level"})},
-		{[]string{"bench", "-h"}, slices.Concat(argon2, []string{"clients", "compare", "cpuprofile", "crowd", "database", "duration",
-			"hash-concurrency", "loads", "search-accounts", "search-clients", "users", "writers"})},
 	} {
 		var stdout, stderr bytes.Buffer
 		if err := run(context.Background(), c.args, envOf(nil), &stdout, &stderr); err != nil || stderr.Len() > 0 {
@@ -389,7 +387,7 @@ func TestHelp(t *testing.T) {
 	}
 }
 
-// TestUsageErrors: a command line that does not parse is a usageError,
+// TestUsageErrors: a command line that does not parse is a UsageError,
 // whose message is the error and a line pointing to the command's help;
 // nothing else is written.
 func TestUsageErrors(t *testing.T) {
@@ -408,14 +406,14 @@ func TestUsageErrors(t *testing.T) {
 		{[]string{"admin"}, nil, "no admin command given; there is one: create\nRun 'accountd admin --help' for usage."},
 		{[]string{"admin", "delete"}, nil, "unknown admin command \"delete\"\nRun 'accountd admin --help' for usage."},
 		{[]string{"admin", "create", "--database", db, "--addr", ":0"}, nil, "flag provided but not defined: -addr\nRun 'accountd admin create --help' for usage."},
-		{[]string{"bench", "--loads", "none", "--smtp", "smtp://x"}, nil, "flag provided but not defined: -smtp\nRun 'accountd bench --help' for usage."},
+		{[]string{"bench"}, nil, "unknown command \"bench\"\nRun 'accountd --help' for usage."},
 		{[]string{"migrate", "--database", db, "--log-level", "info"}, nil, "flag provided but not defined: -log-level\nRun 'accountd migrate --help' for usage."},
 	} {
 		var stdout, stderr bytes.Buffer
 		err := run(context.Background(), c.args, envOf(c.env), &stdout, &stderr)
-		var usage *usageError
-		if !errors.As(err, &usage) || err.Error() != c.want || exitStatus(err) != 2 {
-			t.Errorf("%v: %#v, want a usageError %q", c.args, err, c.want)
+		var usage *cmdline.UsageError
+		if !errors.As(err, &usage) || err.Error() != c.want || cmdline.ExitStatus(err) != 2 {
+			t.Errorf("%v: %#v, want a UsageError %q", c.args, err, c.want)
 		}
 		if stdout.Len()+stderr.Len() > 0 {
 			t.Errorf("%v wrote %q to stdout and %q to stderr", c.args, stdout.String(), stderr.String())
@@ -479,48 +477,6 @@ func TestPublicURLFollowsTheListenAddress(t *testing.T) {
 	}
 }
 
-// TestSMTPURLWithoutPort: the port taken by default is in the log.
-func TestSMTPURLWithoutPort(t *testing.T) {
-	for url, want := range map[string]string{"smtp://mail.example.com": "mail.example.com:587", "smtps://mail.example.com": "mail.example.com:465"} {
-		var log bytes.Buffer
-		c := defaultConfig()
-		c.smtpURL = url
-		if _, err := mailSender(c, slog.New(slog.NewJSONHandler(&log, nil))); err != nil {
-			t.Fatal(err)
-		}
-		if !strings.Contains(log.String(), `"msg":"the SMTP URL names no port; using its scheme's default","smtp_server":"`+want+`"`) {
-			t.Errorf("%s: the log does not name %s: %s", url, want, log.String())
-		}
-	}
-	var log bytes.Buffer
-	c := defaultConfig()
-	c.smtpURL = "smtp://mail.example.com:25"
-	if _, err := mailSender(c, slog.New(slog.NewJSONHandler(&log, nil))); err != nil || log.Len() > 0 {
-		t.Errorf("with a port: %v, log %s", err, log.String())
-	}
-}
-
-// TestOldKeyFileIsRenamed: a key file of the old name, PATH.key, becomes
-// PATH.secret-key, so that the TOTP secrets it sealed still open.
-func TestOldKeyFileIsRenamed(t *testing.T) {
-	path := filepath.Join(t.TempDir(), "accountd.db")
-	key := []byte(base64.StdEncoding.EncodeToString(randomKey()))
-	if err := os.WriteFile(path+".key", key, 0o600); err != nil {
-		t.Fatal(err)
-	}
-	c := defaultConfig()
-	c.database = "sqlite:" + path
-	if _, err := loadSealer(c, slog.New(slog.DiscardHandler)); err != nil {
-		t.Fatal(err)
-	}
-	if got, err := os.ReadFile(path + ".secret-key"); err != nil || !bytes.Equal(got, key) {
-		t.Errorf("key file of the new name: %q %v, want the old file's %q", got, err, key)
-	}
-	if _, err := os.Stat(path + ".key"); !errors.Is(err, os.ErrNotExist) {
-		t.Errorf("the old key file is still there: %v", err)
-	}
-}
-
 // TestGitIgnoresTheDatabaseAndItsKey: a first start at the repository's
 // root leaves nothing for git to offer to commit.
 func TestGitIgnoresTheDatabaseAndItsKey(t *testing.T) {
@@ -528,7 +484,7 @@ func TestGitIgnoresTheDatabaseAndItsKey(t *testing.T) {
 	if err := exec.Command("git", "-C", root, "rev-parse", "--is-inside-work-tree").Run(); err != nil {
 		t.Skipf("not in a git work tree: %v", err)
 	}
-	for _, name := range []string{"accountd.db", "accountd.db-shm", "accountd.db-wal", "accountd.db" + keyFileSuffix, "accountd.db.key"} {
+	for _, name := range []string{"accountd.db", "accountd.db-shm", "accountd.db-wal", "accountd.db" + server.KeyFileSuffix, "accountd.db.key"} {
 		if err := exec.Command("git", "-C", root, "check-ignore", "-q", name).Run(); err != nil {
 			t.Errorf("git does not ignore %s: %v", name, err)
 		}

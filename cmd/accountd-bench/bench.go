@@ -3,7 +3,6 @@ package main
 import (
 	"bytes"
 	"context"
-	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -14,7 +13,6 @@ import (
 	"net/url"
 	"os"
 	"runtime"
-	"runtime/pprof"
 	"slices"
 	"strconv"
 	"strings"
@@ -23,103 +21,8 @@ import (
 	"time"
 
 	"accountd"
+	"accountd/cmd/internal/server"
 )
-
-const benchUsage = `Usage: accountd bench [flags]
-
-Starts the service on scratch stores and drives it over loopback, printing
-throughput and latency beside baselines measured in the same run.
-`
-
-// bench starts the service on a scratch store and drives it over loopback,
-// printing throughput and latency beside baselines measured in the same run.
-func bench(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
-	c := defaultConfig()
-	fs := newFlagSet("bench")
-	// Of serve's flags, those that bear on the figures; the bench sets the
-	// others it needs itself, below.
-	c.flags(fs, "database", "argon2-memory", "argon2-iterations", "argon2-parallelism", "hash-concurrency")
-	duration := fs.Duration("duration", 10*time.Second, "how long each load runs")
-	clients := fs.Int("clients", 32, "concurrent clients of each load")
-	users := fs.Int("users", 200, "accounts to register before the loads")
-	writers := fs.Int("writers", 64, "concurrent clients of the PATCH loads")
-	crowd := fs.Int("crowd", 1000, "concurrent logins of the memory test")
-	loads := fs.String("loads", "account,login,patch,memory,search", "which loads to run, of account, login, patch, memory and search")
-	searchSizes := fs.String("search-accounts", "100000,1000000", "population sizes of the search load")
-	// Latency is measured at the machine's parallelism: more clients than
-	// cores measure the queue in front of them.
-	searchClients := fs.Int("search-clients", runtime.GOMAXPROCS(0), "concurrent clients of the search load")
-	compare := fs.String("compare", "", "a second store, sqlite: or postgres://…, to run every load on too; its figures are printed beside")
-	cpuProfile := fs.String("cpuprofile", "", "a file to write a CPU profile of the whole run to, client and server alike")
-	if err := parse(fs, benchUsage, args, getenv, stdout); err != nil {
-		return ignoreHelp(err)
-	}
-	if *cpuProfile != "" {
-		f, err := os.Create(*cpuProfile)
-		if err != nil {
-			return err
-		}
-		defer f.Close()
-		if err := pprof.StartCPUProfile(f); err != nil {
-			return err
-		}
-		defer pprof.StopCPUProfile()
-	}
-	run := map[string]bool{}
-	for _, l := range strings.Split(*loads, ",") {
-		switch l = strings.TrimSpace(l); l {
-		case "account", "login", "patch", "memory", "search":
-			run[l] = true
-		default:
-			return fmt.Errorf("--loads: unknown load %q", l)
-		}
-	}
-	var sizes []int
-	for _, s := range strings.Split(*searchSizes, ",") {
-		n, err := strconv.Atoi(strings.TrimSpace(s))
-		if err != nil || n < 1 {
-			return fmt.Errorf("--search-accounts: %q is not a number of accounts", s)
-		}
-		sizes = append(sizes, n)
-	}
-	// The loads come from one address and a few accounts: limits would
-	// measure themselves, not the service.
-	c.service.IPLimit, c.service.AccountLimit = accountd.Rate{}, accountd.Rate{}
-	c.addr = "127.0.0.1:0"
-	// Scratch stores need no key that outlives them.
-	c.secretKey = hex.EncodeToString(randomKey())
-
-	databases := []string{c.database}
-	if *compare != "" {
-		databases = append(databases, *compare)
-	}
-	w := &table{out: stdout, figures: map[string][]string{}}
-	for i, database := range databases {
-		w.store = i
-		if run["account"] || run["login"] || run["patch"] || run["memory"] {
-			o := serviceLoads{run: run, duration: *duration, clients: *clients, users: *users, writers: *writers, crowd: *crowd}
-			scratch, _, drop, err := scratchStore(ctx, database)
-			if err != nil {
-				return err
-			}
-			c.database = scratch
-			err = benchService(ctx, c, o, w)
-			if err := errors.Join(err, drop()); err != nil {
-				return err
-			}
-		}
-		if run["search"] {
-			c.database = database
-			if err := benchSearch(ctx, c, sizes, *searchClients, *duration, w); err != nil {
-				return err
-			}
-		}
-	}
-	if len(databases) > 1 {
-		w.sideBySide(databases)
-	}
-	return nil
-}
 
 // benchPassword is every bench user's password.
 const benchPassword = "bench password 0123"
@@ -132,17 +35,17 @@ type serviceLoads struct {
 }
 
 // benchService registers users and runs the selected loads against them.
-func benchService(ctx context.Context, c config, o serviceLoads, w *table) error {
-	a, err := start(ctx, c, slog.New(slog.NewJSONHandler(io.Discard, nil)))
+func benchService(ctx context.Context, c server.Config, o serviceLoads, w *table) error {
+	a, err := server.Start(ctx, c, slog.New(slog.NewJSONHandler(io.Discard, nil)))
 	if err != nil {
 		return err
 	}
-	defer a.stop()
-	base := "http://" + a.addr
+	defer a.Stop()
+	base := "http://" + a.Addr
 	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: max(o.clients, o.crowd)}, Timeout: time.Minute}
 
-	fmt.Fprintf(w.out, "\naccountd bench: %s, GOMAXPROCS %d, argon2id m=%d KiB t=%d p=%d, %s per load, %d clients\n\n",
-		c.database, runtime.GOMAXPROCS(0), c.hash.MemoryKiB, c.hash.Iterations, c.hash.Parallelism, o.duration, o.clients)
+	fmt.Fprintf(w.out, "\naccountd-bench: %s, GOMAXPROCS %d, argon2id m=%d KiB t=%d p=%d, %s per load, %d clients\n\n",
+		c.Database, runtime.GOMAXPROCS(0), c.Hash.MemoryKiB, c.Hash.Iterations, c.Hash.Parallelism, o.duration, o.clients)
 
 	emails := make([]string, o.users)
 	tokens := make([]string, o.users)
@@ -170,7 +73,7 @@ func benchService(ctx context.Context, c config, o serviceLoads, w *table) error
 		}
 	}
 	if o.run["login"] {
-		benchLogin(ctx, client, base, emails, c.hash, o, w)
+		benchLogin(ctx, client, base, emails, c.Hash, o, w)
 	}
 	if o.run["patch"] {
 		if err := benchPatch(ctx, client, base, tokens, o.writers, o.duration, w); err != nil {
@@ -225,7 +128,7 @@ func benchLogin(ctx context.Context, client *http.Client, base string, emails []
 }
 
 // benchMemory measures resident memory while a crowd logs in at once.
-func benchMemory(client *http.Client, base string, emails []string, c config, o serviceLoads, stdout io.Writer) {
+func benchMemory(client *http.Client, base string, emails []string, c server.Config, o serviceLoads, stdout io.Writer) {
 	before := rssMiB()
 	var peak atomic.Int64
 	stopSampling := make(chan struct{})
@@ -258,7 +161,7 @@ func benchMemory(client *http.Client, base string, emails []string, c config, o 
 	fmt.Fprintf(stdout, "\nmemory: %d concurrent logins in %s (%d failed); resident %0.f MiB before, %d MiB at peak, %.0f MiB after\n",
 		o.crowd, time.Since(started).Round(time.Millisecond), failed.Load(), before, peak.Load(), rssMiB())
 	fmt.Fprintf(stdout, "        hashes run %d at a time, so argon2id holds at most %d MiB; the rest queue (client and server share this process)\n",
-		hashSlots(c.hashConcurrent), hashSlots(c.hashConcurrent)*int(c.hash.MemoryKiB)/1024)
+		hashSlots(c.HashConcurrent), hashSlots(c.HashConcurrent)*int(c.Hash.MemoryKiB)/1024)
 }
 
 func hashSlots(configured int) int {

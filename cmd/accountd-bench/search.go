@@ -19,6 +19,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"accountd"
+	"accountd/cmd/internal/server"
 	"accountd/internal/population"
 )
 
@@ -32,13 +33,13 @@ var benchSearches = []string{
 }
 
 // benchSearch loads each size of population into a scratch store of the
-// kind c.database names, serves it, and times every search against it.
-func benchSearch(ctx context.Context, c config, sizes []int, clients int, d time.Duration, w *table) error {
+// kind c.Database names, serves it, and times every search against it.
+func benchSearch(ctx context.Context, c server.Config, sizes []int, clients int, d time.Duration, w *table) error {
 	stdout := w.out
 	results := make([]map[string]result, len(sizes))
 	totals := make([]map[string]int, len(sizes))
 	for i, n := range sizes {
-		database, diskSize, drop, err := scratchStore(ctx, c.database)
+		database, diskSize, drop, err := scratchStore(ctx, c.Database)
 		if err != nil {
 			return err
 		}
@@ -82,9 +83,9 @@ func benchSearch(ctx context.Context, c config, sizes []int, clients int, d time
 	return nil
 }
 
-func benchSearchSize(ctx context.Context, c config, database string, n, clients int, d time.Duration, stdout io.Writer) (map[string]result, map[string]int, error) {
+func benchSearchSize(ctx context.Context, c server.Config, database string, n, clients int, d time.Duration, stdout io.Writer) (map[string]result, map[string]int, error) {
 	log := slog.New(slog.NewJSONHandler(io.Discard, nil))
-	store, err := openStore(ctx, database, log)
+	store, err := server.OpenStore(ctx, database, log)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -110,13 +111,13 @@ func benchSearchSize(ctx context.Context, c config, database string, n, clients 
 	elapsed := time.Since(started)
 	fmt.Fprintf(stdout, "\nsearch at N = %d: loaded in %s, %.0f accounts/s\n", n, elapsed.Round(time.Second), float64(n)/elapsed.Seconds())
 
-	c.database = database
-	a, err := start(ctx, c, log)
+	c.Database = database
+	a, err := server.Start(ctx, c, log)
 	if err != nil {
 		return nil, nil, err
 	}
-	defer a.stop()
-	base := "http://" + a.addr
+	defer a.Stop()
+	base := "http://" + a.Addr
 	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: clients}, Timeout: time.Minute}
 	status, body, err := call(client, "POST", base+"/v1/auth/register", "",
 		`{"email":"searcher@example.com","password":"`+benchPassword+`","firstName":"Search","lastName":"Er"}`)

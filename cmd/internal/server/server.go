@@ -1,0 +1,354 @@
+// Package server assembles the account service as accountd's commands run
+// it: its configuration and their flags, the store a database URL names,
+// the mail sender, and the HTTP server with its background work.
+package server
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/base64"
+	"encoding/hex"
+	"errors"
+	"flag"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	netmail "net/mail"
+	"net/url"
+	"os"
+	"strings"
+	"sync"
+	"time"
+
+	"accountd"
+	accounthttp "accountd/http"
+	"accountd/mail"
+	"accountd/postgres"
+	"accountd/sqlite"
+)
+
+// Config is everything the service can be told.
+type Config struct {
+	Addr           string
+	Database       string
+	SMTPURL        string
+	MailFrom       string
+	SecretKey      string
+	LogLevel       slog.Level
+	Service        accountd.Config
+	Hash           accountd.HashParams
+	HashConcurrent int
+	ShutdownWait   time.Duration
+}
+
+// DefaultConfig is what a command runs with where its flags and their
+// environment twins say nothing, or where it has no flag at all.
+func DefaultConfig() Config {
+	c := Config{
+		Addr:         "127.0.0.1:8080",
+		Database:     "sqlite:accountd.db",
+		MailFrom:     "accountd <no-reply@localhost>",
+		LogLevel:     slog.LevelInfo,
+		Service:      accountd.DefaultConfig,
+		Hash:         accountd.DefaultHashParams,
+		ShutdownWait: 10 * time.Second,
+	}
+	c.Service.PublicURL = "" // Start makes it of the address listened on
+	return c
+}
+
+// Flags declares on fs the flags of c named in only, or all of them when
+// only is empty, each defaulting to c's value. Serve takes all of them;
+// the other commands take those they use, so that their help lists no
+// others.
+func (c *Config) Flags(fs *flag.FlagSet, only ...string) {
+	all := flag.NewFlagSet("", flag.ContinueOnError)
+	all.StringVar(&c.Addr, "addr", c.Addr, "address to listen on")
+	all.StringVar(&c.Database, "database", c.Database, "store: sqlite:PATH (embedded, the default) or postgres://…")
+	all.StringVar(&c.SMTPURL, "smtp", c.SMTPURL, "SMTP server: smtp://[user:pass@]host[:port] (STARTTLS when offered, port 587 by default) or smtps://… (implicit TLS, port 465 by default); unset: mail is written to the log")
+	all.StringVar(&c.MailFrom, "mail-from", c.MailFrom, "From address of outgoing mail")
+	all.StringVar(&c.Service.PublicURL, "public-url", c.Service.PublicURL, "public base URL of the service, used in mails (default: http:// and the address listened on)")
+	all.StringVar(&c.SecretKey, "secret-key", c.SecretKey, "32-byte key, base64 or hex, that seals TOTP secrets at rest; unset with SQLite: the key in the file PATH"+KeyFileSuffix+" beside the database, made on first start")
+	all.StringVar(&c.Service.Issuer, "issuer", c.Service.Issuer, "the name authenticator apps show for this service")
+	all.DurationVar(&c.Service.SessionTTL, "token-ttl", c.Service.SessionTTL, "how long a session token lives")
+	all.Var(&c.Service.IPLimit, "rate-limit-ip", "limit per client address for each of register, login, verify, resend, forgot and reset (N/DURATION, 0 for none)")
+	all.Var(&c.Service.AccountLimit, "rate-limit-account", "limit per email address or account for each of those actions (N/DURATION, 0 for none)")
+	all.Func("argon2-memory", fmt.Sprintf("argon2id memory per hash in KiB (default %d)", c.Hash.MemoryKiB), uintFlag(&c.Hash.MemoryKiB, 8))
+	all.Func("argon2-iterations", fmt.Sprintf("argon2id passes (default %d)", c.Hash.Iterations), uintFlag(&c.Hash.Iterations, 1))
+	all.Func("argon2-parallelism", fmt.Sprintf("argon2id lanes (default %d)", c.Hash.Parallelism), func(s string) error {
+		var n uint32
+		if err := uintFlag(&n, 1)(s); err != nil || n > 255 {
+			return errors.New("want 1 to 255")
+		}
+		c.Hash.Parallelism = uint8(n)
+		return nil
+	})
+	all.IntVar(&c.HashConcurrent, "hash-concurrency", c.HashConcurrent, "password hashes run at once; more queue (0: one per core)")
+	all.DurationVar(&c.ShutdownWait, "shutdown-timeout", c.ShutdownWait, "how long to let in-flight requests finish on SIGINT/SIGTERM")
+	all.TextVar(&c.LogLevel, "log-level", c.LogLevel, "debug, info, warn or error")
+	declare := func(f *flag.Flag) { fs.Var(f.Value, f.Name, f.Usage) }
+	if len(only) == 0 {
+		all.VisitAll(declare)
+	}
+	for _, name := range only {
+		declare(all.Lookup(name))
+	}
+}
+
+func uintFlag(dst *uint32, least uint32) func(string) error {
+	return func(s string) error {
+		var n uint32
+		if _, err := fmt.Sscan(s, &n); err != nil || n < least {
+			return fmt.Errorf("want a whole number of at least %d", least)
+		}
+		*dst = n
+		return nil
+	}
+}
+
+// Store is what the commands need of either store.
+type Store interface {
+	accountd.Store
+	Migrate(ctx context.Context) (applied int, err error)
+	SchemaVersion(ctx context.Context) (int, error)
+}
+
+// OpenStore opens and migrates the store the database URL names.
+func OpenStore(ctx context.Context, database string, log *slog.Logger) (Store, error) {
+	var db Store
+	var name string
+	switch {
+	case strings.HasPrefix(database, "sqlite:") && len(database) > len("sqlite:"):
+		s, err := sqlite.Open(ctx, strings.TrimPrefix(database, "sqlite:"))
+		if err != nil {
+			return nil, err
+		}
+		db, name = s, database
+	case strings.HasPrefix(database, "postgres://") || strings.HasPrefix(database, "postgresql://"):
+		u, err := url.Parse(database)
+		if err != nil {
+			return nil, errors.New("database: not a valid postgres:// URL")
+		}
+		p, err := postgres.Open(ctx, database)
+		if err != nil {
+			return nil, err
+		}
+		db, name = p, u.Redacted() // the log must not show a password
+	default:
+		return nil, fmt.Errorf("database %q: want sqlite:PATH or postgres://…", database)
+	}
+	applied, err := db.Migrate(ctx)
+	if err != nil {
+		db.Close()
+		return nil, err
+	}
+	log.Info("store ready", "database", name, "migrations_applied", applied)
+	return db, nil
+}
+
+// App is a running service: store, mail relay and HTTP server.
+type App struct {
+	Addr    string // the address listened on, its port resolved
+	log     *slog.Logger
+	store   Store
+	relay   *mail.Relay
+	server  *http.Server
+	wait    time.Duration
+	cancel  context.CancelFunc
+	workers sync.WaitGroup
+	served  chan error
+}
+
+// Start listens on c.Addr, opens the store, starts the mail relay and the
+// janitor, and begins serving HTTP.
+func Start(ctx context.Context, c Config, log *slog.Logger) (*App, error) {
+	sender, err := mailSender(c, log)
+	if err != nil {
+		return nil, err
+	}
+	// Listening comes first, so that a busy port fails the start before the
+	// store is created or migrated and before a key file is written.
+	ln, err := net.Listen("tcp", c.Addr)
+	if err != nil {
+		return nil, err
+	}
+	if c.Service.PublicURL == "" {
+		c.Service.PublicURL = listenedURL(c.Addr, ln.Addr())
+	}
+	store, err := OpenStore(ctx, c.Database, log)
+	if err != nil {
+		ln.Close()
+		return nil, err
+	}
+	sealer, err := loadSealer(c, log)
+	if err != nil {
+		ln.Close()
+		store.Close()
+		return nil, err
+	}
+	relay := mail.NewRelay(store, sender, log)
+	svc := accountd.NewService(store, accountd.NewHasher(c.Hash, c.HashConcurrent), sealer, c.Service, log)
+	svc.MailQueued = relay.Notify
+
+	a := &App{
+		Addr: ln.Addr().String(), log: log, store: store, relay: relay, wait: c.ShutdownWait, served: make(chan error, 1),
+		server: &http.Server{
+			Handler:           accounthttp.NewServer(svc, store, log),
+			ReadHeaderTimeout: 5 * time.Second,
+			ReadTimeout:       30 * time.Second,
+			WriteTimeout:      30 * time.Second,
+			IdleTimeout:       2 * time.Minute,
+			ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
+		},
+	}
+	workCtx, cancel := context.WithCancel(context.WithoutCancel(ctx))
+	a.cancel = cancel
+	a.workers.Add(2)
+	go func() { defer a.workers.Done(); relay.Run(workCtx) }()
+	go func() { defer a.workers.Done(); a.prune(workCtx) }()
+	go func() { a.served <- a.server.Serve(ln) }()
+	log.Info("listening", "addr", a.Addr, "public_url", c.Service.PublicURL)
+	return a, nil
+}
+
+// listenedURL is the base URL of listened, the address that listening on
+// addr took, for mails when no public URL is set: addr's host, or
+// localhost where addr names none or every interface, and the port taken,
+// which for port 0 addr does not tell.
+func listenedURL(addr string, listened net.Addr) string {
+	host, _, _ := net.SplitHostPort(addr)
+	if ip := net.ParseIP(host); host == "" || ip != nil && ip.IsUnspecified() {
+		host = "localhost"
+	}
+	_, port, _ := net.SplitHostPort(listened.String())
+	return "http://" + net.JoinHostPort(host, port)
+}
+
+// mailSender is the Sender c names: SMTP, or the log when no server is set.
+func mailSender(c Config, log *slog.Logger) (mail.Sender, error) {
+	// Checked without a server too, so that a bad address shows on the
+	// first start rather than on the first with a server.
+	if _, err := netmail.ParseAddress(c.MailFrom); err != nil {
+		return nil, fmt.Errorf(`--mail-from %q: want an address such as "accountd <no-reply@example.com>" or no-reply@example.com`, c.MailFrom)
+	}
+	if c.SMTPURL == "" {
+		log.Warn("no SMTP server configured (--smtp); mail, codes included, goes to this log")
+		return mail.LogSender{Logger: log}, nil
+	}
+	smtp, err := mail.NewSMTP(c.SMTPURL, c.MailFrom, nil)
+	if err != nil {
+		return nil, err
+	}
+	// NewSMTP has parsed the URL already.
+	if u, _ := url.Parse(c.SMTPURL); u.Port() == "" {
+		log.Info("the SMTP URL names no port; using its scheme's default", "smtp_server", smtp.Addr())
+	}
+	return smtp, nil
+}
+
+// prune clears expired rows now and then.
+func (a *App) prune(ctx context.Context) {
+	t := time.NewTicker(10 * time.Minute)
+	defer t.Stop()
+	for {
+		if err := a.store.Prune(ctx, time.Now()); err != nil && ctx.Err() == nil {
+			a.log.Warn("pruning expired rows failed", "err", err)
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
+}
+
+// Stop drains in-flight requests, gives queued mail one more attempt and
+// closes the store.
+func (a *App) Stop() error {
+	a.log.Info("shutting down", "wait", a.wait.String())
+	ctx, cancel := context.WithTimeout(context.Background(), a.wait)
+	defer cancel()
+	shutdownErr := a.server.Shutdown(ctx)
+	if err := <-a.served; !errors.Is(err, http.ErrServerClosed) {
+		shutdownErr = errors.Join(shutdownErr, err)
+	}
+	a.cancel()
+	a.workers.Wait()
+	flushCtx, cancelFlush := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancelFlush()
+	if err := a.relay.Flush(flushCtx); err != nil {
+		a.log.Warn("last mail delivery attempt failed; the mail stays queued", "err", err)
+	}
+	if err := a.store.Close(); err != nil {
+		shutdownErr = errors.Join(shutdownErr, err)
+	}
+	a.log.Info("stopped")
+	return shutdownErr
+}
+
+// KeyFileSuffix makes the name of a SQLite database's key file from the
+// database's path.
+const KeyFileSuffix = ".secret-key"
+
+// loadSealer makes the Sealer of TOTP secrets from --secret-key or, for a
+// SQLite store without one, from a key file beside the database, made on
+// first start: a newcomer needs no set-up, and the key stays with the data
+// it unlocks.
+func loadSealer(c Config, log *slog.Logger) (*accountd.Sealer, error) {
+	if c.SecretKey != "" {
+		key, err := decodeKey(c.SecretKey)
+		if err != nil {
+			return nil, fmt.Errorf("secret key: %w", err)
+		}
+		return accountd.NewSealer(key)
+	}
+	path, ok := strings.CutPrefix(c.Database, "sqlite:")
+	if !ok {
+		return nil, errors.New("set --secret-key (ACCOUNTD_SECRET_KEY): 32 bytes, base64 or hex, the same on every instance")
+	}
+	keyFile := path + KeyFileSuffix
+	b, err := os.ReadFile(keyFile)
+	if errors.Is(err, os.ErrNotExist) {
+		// The file was PATH.key before it had a name that says what it
+		// is. Renaming it, rather than reading either name, leaves one
+		// name to keep out of version control and in backups.
+		oldFile := path + ".key"
+		if err = os.Rename(oldFile, keyFile); err == nil {
+			log.Info("renamed the secret key file", "from", oldFile, "to", keyFile)
+			b, err = os.ReadFile(keyFile)
+		}
+	}
+	if errors.Is(err, os.ErrNotExist) {
+		b = []byte(base64.StdEncoding.EncodeToString(RandomKey()))
+		if err := os.WriteFile(keyFile, b, 0o600); err != nil {
+			return nil, fmt.Errorf("secret key file: %w", err)
+		}
+		log.Warn("no secret key configured; made a key file beside the database, without which every authenticator setup is lost: keep it with the database, backups too, or set ACCOUNTD_SECRET_KEY", "file", keyFile)
+	} else if err != nil {
+		return nil, fmt.Errorf("secret key file: %w", err)
+	}
+	key, err := decodeKey(strings.TrimSpace(string(b)))
+	if err != nil {
+		return nil, fmt.Errorf("secret key file %s: %w", keyFile, err)
+	}
+	return accountd.NewSealer(key)
+}
+
+func decodeKey(s string) ([]byte, error) {
+	for _, decode := range []func(string) ([]byte, error){hex.DecodeString, base64.StdEncoding.DecodeString, base64.RawURLEncoding.DecodeString} {
+		if key, err := decode(s); err == nil && len(key) == accountd.SecretKeySize {
+			return key, nil
+		}
+	}
+	return nil, fmt.Errorf("want %d bytes in base64 or hex", accountd.SecretKeySize)
+}
+
+// RandomKey is a fresh secret key.
+func RandomKey() []byte {
+	key := make([]byte, accountd.SecretKeySize)
+	if _, err := rand.Read(key); err != nil {
+		panic(err)
+	}
+	return key
+}
