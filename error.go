@@ -89,3 +89,33 @@ func (v *Validation) Err() error {
 	}
 	return &Error{Kind: KindInvalid, Code: "validation_failed", Message: msg, Fields: v.fields}
 }
+
+// queryErr is Err for the parameters of a query (a search, a tag
+// listing), which the API refuses as malformed, 400 invalid_parameter,
+// rather than as invalid fields.
+func (v *Validation) queryErr() error {
+	if len(v.fields) == 0 {
+		return nil
+	}
+	return &Error{Kind: KindMalformed, Code: "invalid_parameter",
+		Message: "A query parameter has a bad value: " + v.fields[0].Field, Fields: v.fields}
+}
+
+// Range is the whole numbers from Min to Max, inclusive: what a numeric
+// parameter takes.
+type Range struct{ Min, Max int }
+
+// Refuse records on v that field is not a number of r.
+func (r Range) Refuse(v *Validation, field string) {
+	v.Add(field, "must be a whole number from %d to %d", r.Min, r.Max)
+}
+
+// check returns n when r holds it; otherwise it refuses field on v and
+// returns def.
+func (r Range) check(v *Validation, field string, n, def int) int {
+	if n < r.Min || n > r.Max {
+		r.Refuse(v, field)
+		return def
+	}
+	return n
+}

@@ -2,7 +2,7 @@ package accountd
 
 import (
 	"context"
-	"strconv"
+	"math"
 	"strings"
 	"time"
 	"unicode"
@@ -39,28 +39,36 @@ const (
 	MaxSearchTags = MaxTags
 )
 
+// The numbers the numeric parameters of a search take.
+var (
+	SearchPageRange   = Range{Min: 1, Max: math.MaxInt32}
+	SearchLimitRange  = Range{Min: 1, Max: MaxSearchLimit}
+	CompletenessRange = Range{Min: 0, Max: 100}
+)
+
 // SearchQuery selects listed accounts: live and not private. Empty fields
 // do not filter.
 type SearchQuery struct {
-	// Text is folded (see FoldText) and matches a substring of the first
-	// name, last name, user name or bio title.
+	// Text matches a substring of the first name, last name, user name or
+	// bio title; Search trims and folds it (see FoldText).
 	Text string
 	// TagKeys are tag keys; an account must have all of them, or any of
-	// them when AnyTag is set.
+	// them when AnyTag is set. Search reduces the names a client gives to
+	// their keys, each once.
 	TagKeys []string
 	AnyTag  bool
 	Role    string
 	// CompletenessMin and CompletenessMax bound profileCompleteness,
-	// inclusive; they are 0 and 100 when not given.
+	// inclusive.
 	CompletenessMin, CompletenessMax int
 	// OwnerID keeps the accounts this account created (see CreateManaged).
 	OwnerID string
 	// BookmarkedBy keeps the accounts this account has bookmarked.
 	BookmarkedBy string
-	// AsOf, when set, keeps only accounts created before it. Search sets
-	// it to now unless the client gives the AsOf of an earlier page, so
-	// that a client walking the pages of one search does not see accounts
-	// created meanwhile push the rest from one page onto the next.
+	// AsOf, when set, keeps only accounts created before it. Search makes
+	// it now unless the client gives the AsOf of an earlier page, so that a
+	// client walking the pages of one search does not see accounts created
+	// meanwhile push the rest from one page onto the next.
 	AsOf time.Time
 	// ViewerID is whose bookmarks each hit reports.
 	ViewerID string
@@ -69,13 +77,22 @@ type SearchQuery struct {
 	Limit    int
 }
 
+// NewSearchQuery is the search of viewerID that asks for nothing in
+// particular: every default, for a transport to override with what the
+// client gives.
+func NewSearchQuery(viewerID string) *SearchQuery {
+	return &SearchQuery{ViewerID: viewerID, Sort: SortNewest, Page: 1, Limit: DefaultSearchLimit, CompletenessMax: CompletenessRange.Max}
+}
+
 // Offset is the number of hits before the query's page.
 func (q *SearchQuery) Offset() int { return (q.Page - 1) * q.Limit }
 
-// SearchResult is one page of hits and how many there are in all.
+// SearchResult is one page of hits, how many there are in all, and the
+// moment they were counted at (see SearchQuery.AsOf).
 type SearchResult struct {
 	Total int
 	Hits  []SearchHit
+	AsOf  time.Time
 }
 
 // SearchHit is an account found, and the viewer's bookmark of it, if any.
@@ -87,109 +104,70 @@ type SearchHit struct {
 // Pages is the number of pages of q.Limit hits that hold Total.
 func (r *SearchResult) Pages(limit int) int { return (r.Total + limit - 1) / limit }
 
-// ParseSearch reads a search from query parameters, got by name. Unknown
-// parameters are the caller's to ignore; a bad value is refused with every
-// wrong parameter named. owner=true keeps the viewer's own managed accounts.
-func ParseSearch(get func(name string) string, viewerID string) (*SearchQuery, error) {
-	var v Validation
-	q := &SearchQuery{ViewerID: viewerID, Sort: SortNewest}
-	q.Page = intParam(&v, get, "page", 1, 1, 1<<31-1)
-	q.Limit = intParam(&v, get, "limit", DefaultSearchLimit, 1, MaxSearchLimit)
-	q.CompletenessMin = intParam(&v, get, "profileCompletenessMin", 0, 0, 100)
-	q.CompletenessMax = intParam(&v, get, "profileCompletenessMax", 100, 0, 100)
-	if q.CompletenessMin > q.CompletenessMax {
+// Validate returns nil when q keeps every rule of a search, and otherwise
+// the refusal Search answers: every bad parameter named, after those a
+// transport could not read and recorded on v.
+func (q *SearchQuery) Validate(v *Validation) error {
+	q.normalized(v, time.Time{})
+	return v.queryErr()
+}
+
+// normalized is q as stores run it: text trimmed and folded, tags as
+// distinct keys, AsOf to the millisecond and now when not given. It records
+// on v every rule q breaks, under the name of the API's parameter.
+func (q *SearchQuery) normalized(v *Validation, now time.Time) *SearchQuery {
+	run := *q
+	// A number out of range counts as its default where two are compared.
+	defaults := NewSearchQuery(q.ViewerID)
+	page := SearchPageRange.check(v, "page", q.Page, defaults.Page)
+	limit := SearchLimitRange.check(v, "limit", q.Limit, defaults.Limit)
+	completenessMin := CompletenessRange.check(v, "profileCompletenessMin", q.CompletenessMin, defaults.CompletenessMin)
+	completenessMax := CompletenessRange.check(v, "profileCompletenessMax", q.CompletenessMax, defaults.CompletenessMax)
+	if completenessMin > completenessMax {
 		v.Add("profileCompletenessMin", "must not be greater than profileCompletenessMax")
 	}
-	if offset := int64(q.Page-1) * int64(q.Limit); offset > 1<<31-1 {
+	if offset := int64(page-1) * int64(limit); offset > math.MaxInt32 {
 		v.Add("page", "is too far: page × limit must stay under 2147483647")
 	}
 
-	if s := get("asOf"); s != "" {
-		t, err := time.Parse(time.RFC3339Nano, s)
-		if err != nil {
-			v.Add("asOf", "must be a time like 2025-05-01T16:30:35.866Z, as a search's first page returns it")
-		}
-		q.AsOf = t.UTC().Truncate(time.Millisecond)
+	run.AsOf = q.AsOf.UTC().Truncate(time.Millisecond)
+	if run.AsOf.IsZero() {
+		run.AsOf = now
 	}
-	if s := get("search"); s != "" {
-		text := cleanText(&v, "search", s, MaxSearchLength, false, lineText)
-		q.Text = FoldText(text)
+	if q.Text != "" {
+		text := cleanText(v, "search", q.Text, MaxSearchLength, false, lineText)
+		run.Text = FoldText(text)
 	}
-	if s := get("tags"); s != "" {
+	if len(q.TagKeys) > 0 {
+		run.TagKeys = nil
 		seen := map[string]bool{}
-		for name := range strings.SplitSeq(s, ",") {
+		for _, name := range q.TagKeys {
 			key := TagKey(name)
 			switch {
 			case key == "" || seen[key]:
 				continue
 			case !validText(name) || len([]rune(key)) > MaxTagLength:
-				v.Add("tags", "%q is not a tag: at most %d characters, no control characters", truncate(name, 60), MaxTagLength)
+				v.Add("tags", "%q is not a tag: at most %d characters, no control characters", Truncate(name, 60), MaxTagLength)
 				continue
 			}
 			seen[key] = true
-			q.TagKeys = append(q.TagKeys, key)
+			run.TagKeys = append(run.TagKeys, key)
 		}
-		if len(q.TagKeys) > MaxSearchTags {
-			v.Add("tags", "names %d tags; at most %d", len(q.TagKeys), MaxSearchTags)
-		}
-	}
-	switch m := get("tagsMatch"); m {
-	case "", "all":
-	case "any":
-		q.AnyTag = true
-	default:
-		v.Add("tagsMatch", "must be all or any, not %q", truncate(m, 40))
-	}
-	if r := get("role"); r != "" {
-		if !isOneOf(r, Roles) {
-			v.Add("role", "must be one of %s", strings.Join(Roles, ", "))
-		}
-		q.Role = r
-	}
-	switch o := get("owner"); o {
-	case "", "false":
-	case "true":
-		q.OwnerID = viewerID
-	default:
-		v.Add("owner", "must be true or false")
-	}
-	if s := get("sort"); s != "" {
-		q.Sort = SearchSort(s)
-		if !isOneOf(q.Sort, searchSorts) {
-			names := make([]string, len(searchSorts))
-			for i, s := range searchSorts {
-				names[i] = string(s)
-			}
-			v.Add("sort", "must be one of %s", strings.Join(names, ", "))
+		if len(run.TagKeys) > MaxSearchTags {
+			v.Add("tags", "names %d tags; at most %d", len(run.TagKeys), MaxSearchTags)
 		}
 	}
-	if err := v.Err(); err != nil {
-		return nil, asParameterError(err)
+	if q.Role != "" && !isOneOf(q.Role, Roles) {
+		v.Add("role", "must be one of %s", strings.Join(Roles, ", "))
 	}
-	return q, nil
-}
-
-// asParameterError turns a validation failure of query parameters into the
-// malformed request it is: the URL, not a body, was wrong.
-func asParameterError(err error) error {
-	e := err.(*Error)
-	e.Kind, e.Code = KindMalformed, "invalid_parameter"
-	e.Message = "A query parameter has a bad value: " + e.Fields[0].Field
-	return e
-}
-
-// intParam reads a whole number between lo and hi, def when absent.
-func intParam(v *Validation, get func(string) string, name string, def, lo, hi int) int {
-	s := get(name)
-	if s == "" {
-		return def
+	if !isOneOf(q.Sort, searchSorts) {
+		names := make([]string, len(searchSorts))
+		for i, s := range searchSorts {
+			names[i] = string(s)
+		}
+		v.Add("sort", "must be one of %s", strings.Join(names, ", "))
 	}
-	n, err := strconv.Atoi(s)
-	if err != nil || n < lo || n > hi {
-		v.Add(name, "must be a whole number from %d to %d", lo, hi)
-		return def
-	}
-	return n
+	return &run
 }
 
 func isOneOf[T comparable](x T, list []T) bool {
@@ -228,16 +206,23 @@ func (a *Account) SearchText() string {
 // Listed reports whether searches may find the account.
 func (a *Account) Listed() bool { return !a.IsPrivate }
 
-// Search finds the listed accounts q selects, as of q.AsOf, which it sets
-// to now when it is not set.
+// Search finds the listed accounts q selects, as of q.AsOf, or now when
+// q does not say. A query that breaks a rule is refused with KindMalformed,
+// every bad parameter named.
 func (s *Service) Search(ctx context.Context, q *SearchQuery) (*SearchResult, error) {
-	if q.AsOf.IsZero() {
-		q.AsOf = s.now()
+	var v Validation
+	run := q.normalized(&v, s.now())
+	if err := v.queryErr(); err != nil {
+		return nil, err
 	}
 	var res *SearchResult
 	err := s.store.Read(ctx, func(tx Tx) (err error) {
-		res, err = tx.SearchAccounts(ctx, q)
+		res, err = tx.SearchAccounts(ctx, run)
 		return err
 	})
-	return res, err
+	if err != nil {
+		return nil, err
+	}
+	res.AsOf = run.AsOf
+	return res, nil
 }

@@ -164,7 +164,7 @@ func (s *Service) createSession(ctx context.Context, tx Tx, a *Account, c Client
 	sess := &Session{
 		ID: NewID(now), AccountID: a.ID, TokenHash: hash,
 		CreatedAt: now, LastSeenAt: now, ExpiresAt: now.Add(s.cfg.SessionTTL),
-		UserAgent: truncate(c.UserAgent, 512), IP: c.IP,
+		UserAgent: Truncate(c.UserAgent, 512), IP: c.IP,
 	}
 	if err := tx.CreateSession(ctx, sess); err != nil {
 		return nil, err
@@ -611,7 +611,9 @@ func fieldError(field, msg string) error {
 	return v.Err()
 }
 
-func truncate(s string, n int) string {
+// Truncate is s cut to at most n bytes, at a character boundary: a
+// client's text short enough to store or quote in a message.
+func Truncate(s string, n int) string {
 	if len(s) <= n {
 		return s
 	}

@@ -69,33 +69,53 @@ const (
 	MaxTagLimit     = 100
 )
 
+// TagLimitRange is the numbers a tag listing's limit takes.
+var TagLimitRange = Range{Min: 1, Max: MaxTagLimit}
+
 // TagQuery selects tags whose key contains Text, most used first.
 type TagQuery struct {
-	Text  string // a TagKey
+	Text  string // what the key contains; Tags reduces it to a TagKey
 	Limit int
 }
 
-// ParseTagQuery reads a tag listing from query parameters, got by name.
-func ParseTagQuery(get func(name string) string) (*TagQuery, error) {
-	var v Validation
-	q := &TagQuery{Limit: intParam(&v, get, "limit", DefaultTagLimit, 1, MaxTagLimit)}
-	if s := get("search"); s != "" {
-		if !validText(s) || len([]rune(s)) > MaxTagLength {
-			v.Add("search", "must be at most %d characters, no control characters", MaxTagLength)
-		}
-		q.Text = TagKey(s)
-	}
-	if err := v.Err(); err != nil {
-		return nil, asParameterError(err)
-	}
-	return q, nil
+// NewTagQuery is the tag listing that asks for nothing in particular:
+// every default, for a transport to override with what the client gives.
+func NewTagQuery() *TagQuery { return &TagQuery{Limit: DefaultTagLimit} }
+
+// Validate returns nil when q keeps every rule of a tag listing, and
+// otherwise the refusal Tags answers: every bad parameter named, after
+// those a transport could not read and recorded on v.
+func (q *TagQuery) Validate(v *Validation) error {
+	q.normalized(v)
+	return v.queryErr()
 }
 
-// Tags lists tags by EntryCount, most used first, then by name.
+// normalized is q as stores run it, its text a TagKey. It records on v
+// every rule q breaks, under the name of the API's parameter.
+func (q *TagQuery) normalized(v *Validation) *TagQuery {
+	run := *q
+	TagLimitRange.check(v, "limit", q.Limit, DefaultTagLimit)
+	if q.Text != "" {
+		if !validText(q.Text) || len([]rune(q.Text)) > MaxTagLength {
+			v.Add("search", "must be at most %d characters, no control characters", MaxTagLength)
+		}
+		run.Text = TagKey(q.Text)
+	}
+	return &run
+}
+
+// Tags lists tags by EntryCount, most used first, then by name. A query
+// that breaks a rule is refused with KindMalformed, every bad parameter
+// named.
 func (s *Service) Tags(ctx context.Context, q *TagQuery) ([]Tag, error) {
+	var v Validation
+	run := q.normalized(&v)
+	if err := v.queryErr(); err != nil {
+		return nil, err
+	}
 	var tags []Tag
 	err := s.store.Read(ctx, func(tx Tx) (err error) {
-		tags, err = tx.Tags(ctx, q)
+		tags, err = tx.Tags(ctx, run)
 		return err
 	})
 	return tags, err

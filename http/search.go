@@ -2,6 +2,9 @@ package http
 
 import (
 	"net/http"
+	"net/url"
+	"strings"
+	"time"
 
 	"accountd"
 )
@@ -35,7 +38,7 @@ func searchHit(h accountd.SearchHit) searchHitJSON {
 func searchPage(q *accountd.SearchQuery, res *accountd.SearchResult) searchPageJSON {
 	page := searchPageJSON{
 		Pages: res.Pages(q.Limit), Page: q.Page, Total: res.Total, Limit: q.Limit,
-		Position: q.Offset() + 1, AsOf: jsonTime(q.AsOf), Data: make([]searchHitJSON, len(res.Hits)),
+		Position: q.Offset() + 1, AsOf: jsonTime(res.AsOf), Data: make([]searchHitJSON, len(res.Hits)),
 	}
 	for i, h := range res.Hits {
 		page.Data[i] = searchHit(h)
@@ -54,7 +57,7 @@ func (s *Server) listBookmarks(w http.ResponseWriter, r *http.Request, c *caller
 }
 
 func (s *Server) search(w http.ResponseWriter, r *http.Request, c *caller, bookmarked bool) error {
-	q, err := accountd.ParseSearch(r.URL.Query().Get, c.account.ID)
+	q, err := searchQuery(r.URL.Query(), c.account.ID)
 	if err != nil {
 		return err
 	}
@@ -67,4 +70,47 @@ func (s *Server) search(w http.ResponseWriter, r *http.Request, c *caller, bookm
 	}
 	writeOK(w, http.StatusOK, "OK", searchPage(q, res))
 	return nil
+}
+
+// searchQuery reads the search the query string asks for, on
+// NewSearchQuery's defaults; it ignores parameters it does not know.
+// owner=true keeps the viewer's own managed accounts.
+func searchQuery(values url.Values, viewerID string) (*accountd.SearchQuery, error) {
+	q := accountd.NewSearchQuery(viewerID)
+	p := queryParams{values: values, problems: &accountd.Validation{}}
+	p.int(&q.Page, "page", accountd.SearchPageRange)
+	p.int(&q.Limit, "limit", accountd.SearchLimitRange)
+	p.int(&q.CompletenessMin, "profileCompletenessMin", accountd.CompletenessRange)
+	p.int(&q.CompletenessMax, "profileCompletenessMax", accountd.CompletenessRange)
+	if s := values.Get("asOf"); s != "" {
+		t, err := time.Parse(time.RFC3339Nano, s)
+		if err != nil {
+			p.problems.Add("asOf", "must be a time like 2025-05-01T16:30:35.866Z, as a search's first page returns it")
+		}
+		q.AsOf = t
+	}
+	q.Text = values.Get("search")
+	if s := values.Get("tags"); s != "" {
+		q.TagKeys = strings.Split(s, ",")
+	}
+	switch m := values.Get("tagsMatch"); m {
+	case "", "all":
+	case "any":
+		q.AnyTag = true
+	default:
+		p.problems.Add("tagsMatch", "must be all or any, not %q", accountd.Truncate(m, 40))
+	}
+	q.Role = values.Get("role")
+	var owner bool
+	p.bool(&owner, "owner")
+	if owner {
+		q.OwnerID = viewerID
+	}
+	if s := values.Get("sort"); s != "" {
+		q.Sort = accountd.SearchSort(s)
+	}
+	if err := p.refusal(q.Validate); err != nil {
+		return nil, err
+	}
+	return q, nil
 }
