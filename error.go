@@ -101,6 +101,13 @@ func (v *Validation) queryErr() error {
 		Message: "A query parameter has a bad value: " + v.fields[0].Field, Fields: v.fields}
 }
 
+// fieldError is the validation failure of one field.
+func fieldError(field, msg string) error {
+	var v Validation
+	v.Add(field, "%s", msg)
+	return v.Err()
+}
+
 // Range is the whole numbers from Min to Max, inclusive: what a numeric
 // parameter takes.
 type Range struct{ Min, Max int }

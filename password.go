@@ -2,9 +2,11 @@ package accountd
 
 import (
 	"context"
+	"errors"
 	"runtime"
 	"strings"
 	"sync"
+	"time"
 	"unicode/utf8"
 
 	"github.com/alexedwards/argon2id"
@@ -125,4 +127,160 @@ func (h *Hasher) Verify(ctx context.Context, pw, hash string) (match, stale bool
 	}
 	stale = p.Memory < h.params.Memory || p.Iterations < h.params.Iterations || p.Parallelism < h.params.Parallelism
 	return match, stale, nil
+}
+
+// ForgotPassword mails a reset code when the address belongs to an account.
+// The answer, and its timing, are the same either way.
+func (s *Service) ForgotPassword(ctx context.Context, c Client, email string) error {
+	if err := s.limit(ctx, "forgot", "ip", c.IP, s.cfg.IPLimit); err != nil {
+		return err
+	}
+	var v Validation
+	email = NormalizeEmail(&v, "email", email)
+	if err := v.Err(); err != nil {
+		return err
+	}
+	if err := s.limit(ctx, "forgot", "email", strings.ToLower(email), s.cfg.AccountLimit); err != nil {
+		return err
+	}
+	deadline := time.Now().Add(s.cfg.ForgotMinDuration)
+	queued := false
+	err := s.store.Write(ctx, func(tx Tx) error {
+		a, err := tx.AccountByEmail(ctx, strings.ToLower(email))
+		if errors.Is(err, ErrNotFound) {
+			return nil
+		} else if err != nil {
+			return err
+		}
+		queued = true
+		return s.queueCode(ctx, tx, a, PurposeResetPassword, s.now())
+	})
+	if err != nil {
+		return err
+	}
+	if queued {
+		s.MailQueued()
+	}
+	select {
+	case <-time.After(time.Until(deadline)):
+	case <-ctx.Done():
+	}
+	return nil
+}
+
+// ResetPassword sets a new password with a mailed reset code and ends every
+// session of the account.
+func (s *Service) ResetPassword(ctx context.Context, c Client, email, code, newPassword string) error {
+	if err := s.limit(ctx, "reset", "ip", c.IP, s.cfg.IPLimit); err != nil {
+		return err
+	}
+	var v Validation
+	email = NormalizeEmail(&v, "email", email)
+	if !validCodeForm(code) {
+		v.Add("code", "must be the 6-digit code from the email")
+	}
+	CheckPassword(&v, "newPassword", newPassword)
+	if err := v.Err(); err != nil {
+		return err
+	}
+	if err := s.limit(ctx, "reset", "email", strings.ToLower(email), s.cfg.AccountLimit); err != nil {
+		return err
+	}
+	// Hash before looking anything up, so a wrong address costs as much as
+	// a right one.
+	hash, err := s.hasher.Hash(ctx, newPassword)
+	if err != nil {
+		return err
+	}
+	var a *Account
+	err = s.store.Read(ctx, func(tx Tx) (err error) {
+		a, err = tx.AccountByEmail(ctx, strings.ToLower(email))
+		return err
+	})
+	if errors.Is(err, ErrNotFound) {
+		return errBadCode
+	} else if err != nil {
+		return err
+	}
+	now := s.now()
+	err = s.useCode(ctx, a.ID, PurposeResetPassword, code, func(tx Tx, a *Account) error {
+		a.PasswordHash, a.UpdatedAt = hash, now
+		// The code arrived by mail, which proves the address.
+		if !a.EmailVerified {
+			a.EmailVerified, a.EmailVerifiedAt = true, &now
+		}
+		if err := tx.UpdateAccount(ctx, a); err != nil {
+			return err
+		}
+		if err := tx.DeleteSessions(ctx, a.ID, ""); err != nil {
+			return err
+		}
+		return tx.EnqueueMail(ctx, passwordChangedMail(now, a, s.cfg.PublicURL))
+	})
+	if err == nil {
+		s.MailQueued()
+	}
+	return err
+}
+
+// ChangePassword replaces the password after checking the old one and ends
+// every other session.
+func (s *Service) ChangePassword(ctx context.Context, sess *Session, oldPassword, newPassword string) error {
+	var v Validation
+	if oldPassword == "" {
+		v.Add("oldPassword", "is required")
+	}
+	CheckPassword(&v, "newPassword", newPassword)
+	if newPassword != "" && newPassword == oldPassword {
+		v.Add("newPassword", "must differ from the old password")
+	}
+	if err := v.Err(); err != nil {
+		return err
+	}
+	var a *Account
+	if err := s.store.Read(ctx, func(tx Tx) (err error) {
+		a, err = tx.AccountByID(ctx, sess.AccountID)
+		return err
+	}); err != nil {
+		return err
+	}
+	if err := s.checkPassword(ctx, a, "oldPassword", oldPassword); err != nil {
+		return err
+	}
+	hash, err := s.hasher.Hash(ctx, newPassword)
+	if err != nil {
+		return err
+	}
+	now := s.now()
+	err = s.store.Write(ctx, func(tx Tx) error {
+		a, err := tx.AccountByID(ctx, sess.AccountID)
+		if err != nil {
+			return err
+		}
+		a.PasswordHash, a.UpdatedAt = hash, now
+		if err := tx.UpdateAccount(ctx, a); err != nil {
+			return err
+		}
+		if err := tx.DeleteSessions(ctx, a.ID, sess.ID); err != nil {
+			return err
+		}
+		return tx.EnqueueMail(ctx, passwordChangedMail(now, a, s.cfg.PublicURL))
+	})
+	if err == nil {
+		s.MailQueued()
+	}
+	return err
+}
+
+// checkPassword answers 401 naming field when pw is not a's password.
+func (s *Service) checkPassword(ctx context.Context, a *Account, field, pw string) error {
+	match, _, err := s.hasher.Verify(ctx, pw, a.PasswordHash)
+	if err != nil {
+		return err
+	}
+	if !match {
+		return &Error{Kind: KindUnauthorized, Code: "wrong_password", Message: "The password is incorrect",
+			Fields: []FieldError{{Field: field, Message: "is incorrect"}}}
+	}
+	return nil
 }

@@ -1,6 +1,7 @@
 package accountd
 
 import (
+	"context"
 	"fmt"
 	"strconv"
 	"strings"
@@ -41,4 +42,23 @@ func (r *Rate) Set(s string) error {
 		*r = v
 	}
 	return err
+}
+
+// limit counts one attempt at action by subject and refuses it once the
+// rate is exceeded.
+func (s *Service) limit(ctx context.Context, action, scope, subject string, r Rate) error {
+	if r.N == 0 {
+		return nil
+	}
+	now := s.now()
+	count, resetAt, err := s.store.Hit(ctx, action+":"+scope+":"+subject, r.Window, now)
+	if err != nil {
+		return err
+	}
+	if count <= r.N {
+		return nil
+	}
+	wait := max(resetAt.Sub(now), time.Second)
+	return &Error{Kind: KindRateLimited, Code: "rate_limited", RetryAfter: wait,
+		Message: fmt.Sprintf("Too many attempts; try again in %s", wait.Round(time.Second))}
 }

@@ -1,9 +1,11 @@
 package accountd
 
 import (
+	"context"
 	"crypto/rand"
 	"crypto/sha256"
 	"encoding/base64"
+	"errors"
 	"time"
 )
 
@@ -41,4 +43,36 @@ func NewToken() (token string, hash []byte) {
 func HashToken(token string) []byte {
 	h := sha256.Sum256([]byte(token))
 	return h[:]
+}
+
+func (s *Service) createSession(ctx context.Context, tx Tx, a *Account, c Client, now time.Time) (*Auth, error) {
+	token, hash := NewToken()
+	sess := &Session{
+		ID: NewID(now), AccountID: a.ID, TokenHash: hash,
+		CreatedAt: now, LastSeenAt: now, ExpiresAt: now.Add(s.cfg.SessionTTL),
+		UserAgent: Truncate(c.UserAgent, 512), IP: c.IP,
+	}
+	if err := tx.CreateSession(ctx, sess); err != nil {
+		return nil, err
+	}
+	return &Auth{Token: token, ExpiresAt: sess.ExpiresAt, Account: a}, nil
+}
+
+// Sessions lists the account's live sessions.
+func (s *Service) Sessions(ctx context.Context, accountID string) ([]Session, error) {
+	var list []Session
+	err := s.store.Read(ctx, func(tx Tx) (err error) {
+		list, err = tx.Sessions(ctx, accountID, s.now())
+		return err
+	})
+	return list, err
+}
+
+// EndSession revokes one of the account's sessions.
+func (s *Service) EndSession(ctx context.Context, accountID, sessionID string) error {
+	err := s.store.Write(ctx, func(tx Tx) error { return tx.DeleteSession(ctx, accountID, sessionID) })
+	if errors.Is(err, ErrNotFound) {
+		return Errorf(KindNotFound, "session_not_found", "No session of yours has this id")
+	}
+	return err
 }

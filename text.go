@@ -78,3 +78,15 @@ func hasFormatCharacter(s string) bool {
 }
 
 func isLetterOrMark(r rune) bool { return unicode.IsLetter(r) || unicode.IsMark(r) }
+
+// Truncate is s cut to at most n bytes, at a character boundary: a
+// client's text short enough to store or quote in a message.
+func Truncate(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	for n > 0 && !utf8.RuneStart(s[n]) {
+		n--
+	}
+	return s[:n]
+}

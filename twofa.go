@@ -1,21 +1,12 @@
 package accountd
 
 import (
-	"bytes"
 	"context"
-	"crypto/aes"
-	"crypto/cipher"
-	"crypto/rand"
-	"crypto/sha256"
 	"crypto/subtle"
 	"errors"
 	"fmt"
-	"image/png"
 	"strings"
 	"time"
-
-	"github.com/pquerna/otp"
-	"github.com/pquerna/otp/totp"
 )
 
 // Second-factor methods, as the API names them.
@@ -23,125 +14,6 @@ const (
 	TwoFAEmail      = "email"
 	TwoFAGoogleAuth = "google_auth"
 )
-
-const (
-	// PurposeTwoFASetup proves the address while the email method is set up,
-	// PurposeTwoFA is the mailed code of the active email method, and
-	// PurposeLoginChallenge is the secret half of a sign-in challenge.
-	PurposeTwoFASetup     Purpose = "two_fa_setup"
-	PurposeTwoFA          Purpose = "two_fa"
-	PurposeLoginChallenge Purpose = "login_challenge"
-
-	RecoveryCodeCount = 10
-	totpPeriod        = 30 // seconds, what authenticator apps assume
-)
-
-func init() {
-	CodeTTL[PurposeTwoFASetup] = 10 * time.Minute
-	CodeTTL[PurposeTwoFA] = 10 * time.Minute
-	CodeTTL[PurposeLoginChallenge] = 5 * time.Minute
-}
-
-// Sealer encrypts secrets kept at rest (TOTP secrets) with AES-256-GCM, so a
-// copy of the database alone does not hand out second factors.
-type Sealer struct {
-	aead cipher.AEAD
-}
-
-// SecretKeySize is the length of the key a Sealer takes.
-const SecretKeySize = 32
-
-// NewSealer returns a Sealer with a 32-byte key.
-func NewSealer(key []byte) (*Sealer, error) {
-	if len(key) != SecretKeySize {
-		return nil, fmt.Errorf("the secret key must be %d bytes, not %d", SecretKeySize, len(key))
-	}
-	block, err := aes.NewCipher(key)
-	if err != nil {
-		return nil, err
-	}
-	aead, err := cipher.NewGCM(block)
-	if err != nil {
-		return nil, err
-	}
-	return &Sealer{aead: aead}, nil
-}
-
-// Seal returns nonce and ciphertext of plain.
-func (s *Sealer) Seal(plain []byte) []byte {
-	nonce := make([]byte, s.aead.NonceSize(), s.aead.NonceSize()+len(plain)+s.aead.Overhead())
-	if _, err := rand.Read(nonce); err != nil {
-		panic(err)
-	}
-	return s.aead.Seal(nonce, nonce, plain, nil)
-}
-
-// Open reverses Seal; it fails when sealed was not made with this key.
-func (s *Sealer) Open(sealed []byte) ([]byte, error) {
-	n := s.aead.NonceSize()
-	if len(sealed) < n {
-		return nil, errors.New("sealed secret too short")
-	}
-	return s.aead.Open(nil, sealed[:n], sealed[n:], nil)
-}
-
-var totpOpts = totp.ValidateOpts{Period: totpPeriod, Digits: otp.DigitsSix, Algorithm: otp.AlgorithmSHA1}
-
-// MatchTOTP reports whether code is the TOTP of secret for the time step of
-// now or one step either side (clock skew), and which step it matched. A
-// step at or before lastStep was used already and never matches again.
-func MatchTOTP(secret, code string, now time.Time, lastStep int64) (int64, bool) {
-	current := now.Unix() / totpPeriod
-	for step := current - 1; step <= current+1; step++ {
-		if step <= lastStep {
-			continue
-		}
-		want, err := totp.GenerateCodeCustom(secret, time.Unix(step*totpPeriod, 0), totpOpts)
-		if err == nil && subtle.ConstantTimeCompare([]byte(want), []byte(code)) == 1 {
-			return step, true
-		}
-	}
-	return 0, false
-}
-
-// TOTPSetup is what an authenticator app needs to add an account.
-type TOTPSetup struct {
-	Secret     string // base32
-	OTPAuthURL string
-	QRCodePNG  []byte // the otpauth URL as a QR code
-}
-
-func newTOTPSetup(issuer, accountName string) (*TOTPSetup, error) {
-	key, err := totp.Generate(totp.GenerateOpts{Issuer: issuer, AccountName: accountName, Period: totpPeriod,
-		Digits: otp.DigitsSix, Algorithm: otp.AlgorithmSHA1})
-	if err != nil {
-		return nil, err
-	}
-	img, err := key.Image(256, 256)
-	if err != nil {
-		return nil, err
-	}
-	var b bytes.Buffer
-	if err := png.Encode(&b, img); err != nil {
-		return nil, err
-	}
-	return &TOTPSetup{Secret: key.Secret(), OTPAuthURL: key.URL(), QRCodePNG: b.Bytes()}, nil
-}
-
-// newRecoveryCodes returns fresh recovery codes, as shown once, and their hashes.
-func newRecoveryCodes() (plain []string, hashes [][]byte) {
-	for range RecoveryCodeCount {
-		code := randomString(5, lowerAlnum) + "-" + randomString(5, lowerAlnum)
-		plain = append(plain, code)
-		hashes = append(hashes, hashRecoveryCode(code))
-	}
-	return plain, hashes
-}
-
-func hashRecoveryCode(code string) []byte {
-	h := sha256.Sum256([]byte("recovery\x00" + strings.ToLower(strings.TrimSpace(code))))
-	return h[:]
-}
 
 // NewChallenge returns a sign-in challenge for the account: the stored code
 // and the token handed to the client, which names the account so the code
@@ -425,31 +297,4 @@ func (s *Service) checkSecondFactor(ctx context.Context, tx Tx, a *Account, code
 		}
 	}
 	return false, nil
-}
-
-// consumeCode checks plain against the account's live code for purpose:
-// a match deletes it, a miss counts against it. The verdict is errBadCode
-// on a miss.
-func (s *Service) consumeCode(ctx context.Context, tx Tx, accountID string, purpose Purpose, plain string, now time.Time) (verdict error, err error) {
-	code, err := tx.CodeFor(ctx, accountID, purpose)
-	if errors.Is(err, ErrNotFound) {
-		return errBadCode, nil
-	} else if err != nil {
-		return nil, err
-	}
-	if !code.Usable(now) {
-		return errBadCode, nil
-	}
-	if !code.Matches(plain) {
-		s.warnIfDead(ctx, code.Attempts+1, accountID, string(purpose)+" code")
-		return errBadCode, tx.CountCodeAttempt(ctx, code.ID)
-	}
-	return nil, tx.DeleteCode(ctx, code.ID)
-}
-
-// warnIfDead logs the wrong guess that kills a code or challenge.
-func (s *Service) warnIfDead(ctx context.Context, attempts int, accountID, what string) {
-	if attempts == MaxCodeAttempts {
-		s.log.WarnContext(ctx, "disabled after too many wrong codes", "account", accountID, "what", what)
-	}
 }

@@ -1,0 +1,29 @@
+package accountd
+
+import "time"
+
+// Config holds the knobs of the use cases.
+type Config struct {
+	SessionTTL time.Duration
+	// IPLimit and AccountLimit apply to each credential action (register,
+	// login, verify, resend, forgot, reset) separately: per client address,
+	// and per email address or account.
+	IPLimit      Rate
+	AccountLimit Rate
+	// ForgotMinDuration pads forgot-password answers so a known and an
+	// unknown address take the same time.
+	ForgotMinDuration time.Duration
+	PublicURL         string
+	// Issuer names the service in authenticator apps.
+	Issuer string
+}
+
+// DefaultConfig is what the service runs with unless told otherwise.
+var DefaultConfig = Config{
+	SessionTTL:        30 * 24 * time.Hour,
+	IPLimit:           Rate{N: 100, Window: 10 * time.Minute},
+	AccountLimit:      Rate{N: 10, Window: 15 * time.Minute},
+	ForgotMinDuration: 250 * time.Millisecond,
+	PublicURL:         "http://127.0.0.1:8080",
+	Issuer:            "accountd",
+}
