@@ -285,3 +285,28 @@ func (t *tx) ImportAccounts(ctx context.Context, accounts []*accountd.Account) e
 	}
 	return nil
 }
+
+const qTagList = `SELECT id, name, key, color, categories, is_parent, type, entry_count, created_at, updated_at
+		FROM tags WHERE strpos(key, $1) > 0
+		ORDER BY entry_count DESC, name COLLATE "C", key COLLATE "C" LIMIT $2`
+
+func (t *tx) Tags(ctx context.Context, q *accountd.TagQuery) ([]accountd.Tag, error) {
+	rows, err := t.tx.Query(ctx, qTagList, q.Text, q.Limit)
+	if err != nil {
+		return nil, wrap("tags", err)
+	}
+	defer rows.Close()
+	tags := []accountd.Tag{}
+	for rows.Next() {
+		var tag accountd.Tag
+		if err := rows.Scan(&tag.ID, &tag.Name, &tag.Key, &tag.Color, &tag.Categories, &tag.IsParent, &tag.Type,
+			&tag.EntryCount, &tag.CreatedAt, &tag.UpdatedAt); err != nil {
+			return nil, wrap("tags", err)
+		}
+		tags = append(tags, tag)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, wrap("tags", err)
+	}
+	return tags, nil
+}

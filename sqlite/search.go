@@ -25,12 +25,6 @@ var (
 			WHERE (?1 = '' OR role = ?1) AND profile_completeness BETWEEN ?2 AND ?3) -
 		(SELECT count(*) FROM listings
 			WHERE seq >= ?4 AND (?1 = '' OR +role = ?1) AND +profile_completeness BETWEEN ?2 AND ?3)`)
-	qBookmarkInsert = newQuery(`INSERT INTO bookmarks (id, owner, account_id, created_at) VALUES (?, ?, ?, ?)
-		ON CONFLICT (owner, account_id) DO NOTHING`)
-	qBookmarkFind   = newQuery("SELECT id, created_at FROM bookmarks WHERE owner = ? AND account_id = ?")
-	qBookmarkDelete = newQuery("DELETE FROM bookmarks WHERE owner = ?1 AND (id = ?2 OR account_id = ?2)")
-	qTags           = newQuery(`SELECT ` + tagColumns + `
-		FROM tags WHERE instr(key, ?1) > 0 ORDER BY entry_count DESC, name, key LIMIT ?2`)
 )
 
 // searchPlan is a search as SQL. Filters that the full-text index holds
@@ -345,47 +339,4 @@ func (p *searchPlan) pageQuery(q *accountd.SearchQuery) (string, []any, error) {
 		query = "SELECT l.account_id FROM listings AS l WHERE " + strings.Join(where, " AND ") + " ORDER BY " + order
 	}
 	return query + " LIMIT ? OFFSET ?", append(args, q.Limit, q.Offset()), nil
-}
-
-// PutBookmark inserts b unless the pair is there, and reads back the one
-// that is: b's when the insert happened, the earlier one otherwise.
-func (t *tx) PutBookmark(ctx context.Context, b *accountd.Bookmark) (*accountd.Bookmark, bool, error) {
-	res, err := t.stmt(ctx, qBookmarkInsert).ExecContext(ctx, b.ID, b.Owner, b.User, b.CreatedAt.UnixMilli())
-	if err != nil {
-		return nil, false, wrap("put bookmark", err)
-	}
-	n, err := res.RowsAffected()
-	if err != nil {
-		return nil, false, wrap("put bookmark", err)
-	}
-	stored := &accountd.Bookmark{Owner: b.Owner, User: b.User}
-	if err := t.stmt(ctx, qBookmarkFind).QueryRowContext(ctx, b.Owner, b.User).Scan(&stored.ID, millis{&stored.CreatedAt}); err != nil {
-		return nil, false, wrap("put bookmark", err)
-	}
-	return stored, n == 1, nil
-}
-
-func (t *tx) DeleteBookmark(ctx context.Context, ownerID, id string) error {
-	res, err := t.stmt(ctx, qBookmarkDelete).ExecContext(ctx, ownerID, id)
-	return mustAffect("delete bookmark", res, err)
-}
-
-func (t *tx) Tags(ctx context.Context, q *accountd.TagQuery) ([]accountd.Tag, error) {
-	rows, err := t.stmt(ctx, qTags).QueryContext(ctx, q.Text, q.Limit)
-	if err != nil {
-		return nil, wrap("tags", err)
-	}
-	defer rows.Close()
-	tags := []accountd.Tag{}
-	for rows.Next() {
-		tag, err := scanTag(rows)
-		if err != nil {
-			return nil, wrap("tags", err)
-		}
-		tags = append(tags, tag)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, wrap("tags", err)
-	}
-	return tags, nil
 }

@@ -31,6 +31,8 @@ var (
 	qAccountTagPut = newQuery(`INSERT INTO account_tags (account_id, tag_id, position, name) VALUES (?, ?, ?, ?)
 		ON CONFLICT (account_id, tag_id) DO UPDATE SET position = excluded.position, name = excluded.name`)
 	qAccountTagDelete = newQuery("DELETE FROM account_tags WHERE account_id = ? AND tag_id = ?")
+	qTags             = newQuery(`SELECT ` + tagColumns + `
+		FROM tags WHERE instr(key, ?1) > 0 ORDER BY entry_count DESC, name, key LIMIT ?2`)
 )
 
 // tagColumns are a tag's columns, in the order scanTag reads them.
@@ -176,4 +178,24 @@ func (t *tx) ImportAccounts(ctx context.Context, accounts []*accountd.Account) e
 		}
 	}
 	return nil
+}
+
+func (t *tx) Tags(ctx context.Context, q *accountd.TagQuery) ([]accountd.Tag, error) {
+	rows, err := t.stmt(ctx, qTags).QueryContext(ctx, q.Text, q.Limit)
+	if err != nil {
+		return nil, wrap("tags", err)
+	}
+	defer rows.Close()
+	tags := []accountd.Tag{}
+	for rows.Next() {
+		tag, err := scanTag(rows)
+		if err != nil {
+			return nil, wrap("tags", err)
+		}
+		tags = append(tags, tag)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, wrap("tags", err)
+	}
+	return tags, nil
 }

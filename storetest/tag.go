@@ -1,10 +1,12 @@
 package storetest
 
 import (
+	"cmp"
 	"fmt"
 	"math/rand/v2"
 	"reflect"
 	"slices"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -280,5 +282,47 @@ func testImportAccounts(t *testing.T, s accountd.Store) {
 	}
 	if want := []string{batch[0].ID, batch[1].ID}; found.Total != 2 || !slices.Equal(ids, want) {
 		t.Errorf("search for sql: total %d, ids %v; want 2, %v", found.Total, ids, want)
+	}
+}
+
+func testTagListing(t *testing.T, s accountd.Store) {
+	p := seedPopulation(t, s, 400, 4)
+	counts := map[string]int{}
+	for _, a := range p.accounts {
+		if !p.deleted[a.ID] {
+			for _, key := range p.tags[a.ID] {
+				counts[key]++
+			}
+		}
+	}
+	list := func(q accountd.TagQuery) []accountd.Tag {
+		var tags []accountd.Tag
+		read(t, s, func(tx accountd.Tx) (err error) {
+			tags, err = tx.Tags(t.Context(), &q)
+			return err
+		})
+		return tags
+	}
+	for _, q := range []accountd.TagQuery{{Limit: 100}, {Limit: 3}, {Text: "ing", Limit: 100}, {Text: "ü", Limit: 5}, {Text: "none such", Limit: 5}} {
+		var names []string
+		for _, name := range tagPool {
+			if strings.Contains(accountd.TagKey(name), q.Text) {
+				names = append(names, name)
+			}
+		}
+		slices.SortFunc(names, func(a, b string) int {
+			return cmp.Or(cmp.Compare(counts[accountd.TagKey(b)], counts[accountd.TagKey(a)]), strings.Compare(a, b))
+		})
+		want := keysOf(names[:min(q.Limit, len(names))])
+		var got []string
+		for _, tag := range list(q) {
+			got = append(got, tag.Key)
+			if tag.EntryCount != counts[tag.Key] {
+				t.Errorf("tag %q has entryCount %d, want %d", tag.Key, tag.EntryCount, counts[tag.Key])
+			}
+		}
+		if !slices.Equal(got, want) {
+			t.Errorf("Tags(%+v) = %q, want %q", q, got, want)
+		}
 	}
 }
