@@ -23,20 +23,25 @@ type ProfilePatch struct {
 	Tags                                 *[]string
 	GitHub, Twitter, LinkedIn, Website   *string
 	IsPrivate                            *bool
-
-	normalized bool // Normalize has run and found nothing wrong
 }
 
-// Availabilities are the values profile.talent.availability takes.
+// ProfileChange is a ProfilePatch that Normalize found valid, in the form it
+// is stored in: the only thing UpdateProfile applies. Checking is a step of
+// its own so that a transport can answer what it refused in reading a
+// request together with what the patch gets wrong, and apply nothing.
+type ProfileChange struct {
+	patch ProfilePatch
+}
+
+// Availabilities are the values a profile's availability takes.
 var Availabilities = []string{"available", "limited", "unavailable"}
 
 // Normalize checks every field of p, reporting all that are wrong at once,
-// and rewrites the valid ones in their stored form: text trimmed, the phone
-// as + and digits, tags trimmed and without repeats.
-func (p *ProfilePatch) Normalize() error {
-	if p.normalized {
-		return nil
-	}
+// and returns the change p asks for in its stored form: text trimmed, the
+// phone as + and digits, tags trimmed and without repeats. Its errors name
+// a field as ProfilePatch does, "Phone" or "Tags[3]" for an item: where a
+// field sits in a request is the transport's to say.
+func (p ProfilePatch) Normalize() (ProfileChange, error) {
 	var v Validation
 	text := func(f **string, field string, max int, required bool, kind textKind) {
 		if *f != nil {
@@ -44,17 +49,17 @@ func (p *ProfilePatch) Normalize() error {
 			*f = &s
 		}
 	}
-	text(&p.FirstName, "firstName", 100, true, nameText)
-	text(&p.LastName, "lastName", 100, false, nameText)
-	text(&p.Country, "profile.contact.country", 100, false, lineText)
-	text(&p.State, "profile.contact.state", 100, false, lineText)
-	text(&p.City, "profile.contact.city", 100, false, lineText)
-	text(&p.Address, "profile.contact.address", 300, false, lineText)
-	text(&p.Title, "profile.bio.title", 120, false, nameText)
-	text(&p.Description, "profile.bio.description", 500, false, proseText)
-	text(&p.About, "profile.talent.about", 5000, false, proseText)
+	text(&p.FirstName, "FirstName", 100, true, nameText)
+	text(&p.LastName, "LastName", 100, false, nameText)
+	text(&p.Country, "Country", 100, false, lineText)
+	text(&p.State, "State", 100, false, lineText)
+	text(&p.City, "City", 100, false, lineText)
+	text(&p.Address, "Address", 300, false, lineText)
+	text(&p.Title, "Title", 120, false, nameText)
+	text(&p.Description, "Description", 500, false, proseText)
+	text(&p.About, "About", 5000, false, proseText)
 	if p.Phone != nil {
-		phone := normalizePhone(&v, "profile.contact.phone", *p.Phone)
+		phone := normalizePhone(&v, "Phone", *p.Phone)
 		p.Phone = &phone
 	}
 	if p.Availability != nil {
@@ -62,12 +67,12 @@ func (p *ProfilePatch) Normalize() error {
 		if a == "" {
 			a = AvailabilityAvailable // cleared: back to the default
 		} else if !slices.Contains(Availabilities, a) {
-			v.Add("profile.talent.availability", "must be one of available, limited or unavailable")
+			v.Add("Availability", "must be one of available, limited or unavailable")
 		}
 		p.Availability = &a
 	}
 	if p.Tags != nil {
-		tags := normalizeTags(&v, "profile.talent.tags", *p.Tags)
+		tags := normalizeTags(&v, "Tags", *p.Tags)
 		p.Tags = &tags
 	}
 	link := func(f **string, field, what string, hosts ...string) {
@@ -76,13 +81,14 @@ func (p *ProfilePatch) Normalize() error {
 			*f = &s
 		}
 	}
-	link(&p.GitHub, "socials.github", "a GitHub link such as https://github.com/you", "github.com")
-	link(&p.Twitter, "socials.twitter", "a Twitter or X link such as https://x.com/you", "twitter.com", "x.com")
-	link(&p.LinkedIn, "socials.linkedin", "a LinkedIn link such as https://linkedin.com/in/you", "linkedin.com")
-	link(&p.Website, "socials.website", "an http or https link")
-	err := v.Err()
-	p.normalized = err == nil
-	return err
+	link(&p.GitHub, "GitHub", "a GitHub link such as https://github.com/you", "github.com")
+	link(&p.Twitter, "Twitter", "a Twitter or X link such as https://x.com/you", "twitter.com", "x.com")
+	link(&p.LinkedIn, "LinkedIn", "a LinkedIn link such as https://linkedin.com/in/you", "linkedin.com")
+	link(&p.Website, "Website", "an http or https link")
+	if err := v.Err(); err != nil {
+		return ProfileChange{}, err
+	}
+	return ProfileChange{patch: p}, nil
 }
 
 // normalizePhone checks s against the international format of docs/api.md:
@@ -183,17 +189,18 @@ func normalizeLink(v *Validation, field, s, what string, hosts ...string) string
 	return s
 }
 
-// apply sets the fields p carries on a and reports whether anything changed.
-func (p *ProfilePatch) apply(a *Account) (changed, tagsChanged bool) {
+// apply sets the fields c carries on a and reports whether anything changed.
+func (c ProfileChange) apply(a *Account) (changed, tagsChanged bool) {
+	p := &c.patch
 	before := editable(a)
 	setIf(&a.FirstName, p.FirstName)
 	setIf(&a.LastName, p.LastName)
-	c, b, t, so := &a.Profile.Contact, &a.Profile.Bio, &a.Profile.Talent, &a.Socials
-	setIf(&c.Country, p.Country)
-	setIf(&c.State, p.State)
-	setIf(&c.City, p.City)
-	setIf(&c.Address, p.Address)
-	setIf(&c.Phone, p.Phone)
+	co, b, t, so := &a.Profile.Contact, &a.Profile.Bio, &a.Profile.Talent, &a.Socials
+	setIf(&co.Country, p.Country)
+	setIf(&co.State, p.State)
+	setIf(&co.City, p.City)
+	setIf(&co.Address, p.Address)
+	setIf(&co.Phone, p.Phone)
 	setIf(&b.Title, p.Title)
 	setIf(&b.Description, p.Description)
 	setIf(&t.About, p.About)
@@ -210,7 +217,7 @@ func (p *ProfilePatch) apply(a *Account) (changed, tagsChanged bool) {
 	return tagsChanged || editable(a) != before, tagsChanged
 }
 
-// editableFields are the fields a ProfilePatch can change but the tags, in
+// editableFields are the fields a ProfileChange can change but the tags, in
 // a comparable form.
 type editableFields struct {
 	first, last string
@@ -226,18 +233,16 @@ func editable(a *Account) editableFields {
 		a.Profile.Talent.About, a.Profile.Talent.Availability, a.Socials, a.IsPrivate}
 }
 
-// UpdateProfile applies the patch to the account, as current shows it, and
-// returns the account as stored. A patch that changes nothing writes nothing.
-func (s *Service) UpdateProfile(ctx context.Context, current *Account, p *ProfilePatch) (*Account, error) {
-	if err := p.Normalize(); err != nil {
-		return nil, err
-	}
+// UpdateProfile applies the change to the account, as current shows it, and
+// returns the account as stored. A change that changes nothing writes
+// nothing.
+func (s *Service) UpdateProfile(ctx context.Context, current *Account, change ProfileChange) (*Account, error) {
 	// A patch that changes nothing is common (clients resend whole forms)
 	// and needs no write, so it does not wait for the single writer. A
 	// shallow copy is enough to try it on: apply assigns fields and
 	// replaces the tag list, and changes nothing current shares.
 	try := *current
-	if changed, _ := p.apply(&try); !changed {
+	if changed, _ := change.apply(&try); !changed {
 		return current, nil
 	}
 	now := s.now()
@@ -247,7 +252,7 @@ func (s *Service) UpdateProfile(ctx context.Context, current *Account, p *Profil
 		if err != nil {
 			return err
 		}
-		changed, tagsChanged := p.apply(a)
+		changed, tagsChanged := change.apply(a)
 		if !changed {
 			out = a
 			return nil

@@ -1,174 +1,31 @@
 package http
 
-import (
-	"net/http"
-	"strconv"
-	"time"
-
-	"accountd"
-)
-
-// jsonTime is a timestamp in the API's form: RFC 3339, UTC, milliseconds.
-type jsonTime time.Time
-
-const jsonTimeLayout = "2006-01-02T15:04:05.000Z"
-
-// MarshalText rather than MarshalJSON: encoding/json checks and compacts
-// what a MarshalJSON returns, which took a third of encoding an account.
-func (t jsonTime) MarshalText() ([]byte, error) {
-	return time.Time(t).UTC().AppendFormat(make([]byte, 0, len(jsonTimeLayout)), jsonTimeLayout), nil
-}
-
-// optionalTime is a jsonTime that is null until it happens.
-func optionalTime(t *time.Time) *jsonTime {
-	if t == nil {
-		return nil
-	}
-	j := jsonTime(*t)
-	return &j
-}
-
-// accountJSON is the account document of GET /v1/account in docs/api.md,
-// field for field and in its order.
-type accountJSON struct {
-	ID                  string            `json:"_id"`
-	FirstName           string            `json:"firstName"`
-	LastName            string            `json:"lastName"`
-	Email               string            `json:"email"`
-	EmailVerified       bool              `json:"emailVerified"`
-	Role                string            `json:"role"`
-	Type                string            `json:"type"`
-	Profile             profileJSON       `json:"profile"`
-	IsPrivate           bool              `json:"isPrivate"`
-	WalletGenerated     bool              `json:"walletGenerated"`
-	Score               int               `json:"score"`
-	TwoFa               twoFaJSON         `json:"twoFa"`
-	ProfileCompleteness int               `json:"profileCompleteness"`
-	Socket              socketJSON        `json:"socket"`
-	LoggedInAt          *jsonTime         `json:"loggedInAt"`
-	IsUserNameUpdated   bool              `json:"isUserNameUpdated"`
-	ReferralCode        string            `json:"referralCode"`
-	Web3Onboard         bool              `json:"web3Onboard"`
-	AccountType         string            `json:"accountType"`
-	CreatedAt           jsonTime          `json:"createdAt"`
-	UserName            string            `json:"userName"`
-	EmailVerifiedAt     *jsonTime         `json:"emailVerifiedAt"`
-	Socials             socialsJSON       `json:"socials"`
-	Achievements        []achievementJSON `json:"achievements"`
-	IsVerified          bool              `json:"isVerified"`
-	Kyc                 bool              `json:"kyc"`
-	KycStatus           string            `json:"kycStatus"`
-}
-
-type profileJSON struct {
-	Contact contactJSON `json:"contact"`
-	Bio     bioJSON     `json:"bio"`
-	Talent  talentJSON  `json:"talent"`
-}
-
-type contactJSON struct {
-	Country string `json:"country"`
-	State   string `json:"state"`
-	City    string `json:"city"`
-	Address string `json:"address"`
-	Phone   string `json:"phone"`
-}
-
-type bioJSON struct {
-	Title       string `json:"title"`
-	Description string `json:"description"`
-}
-
-type talentJSON struct {
-	About        string    `json:"about"`
-	Availability string    `json:"availability"`
-	Tags         []string  `json:"tags"`
-	TagsIDs      []tagJSON `json:"tagsIds"`
-}
-
-type tagJSON struct {
-	ID         string   `json:"_id"`
-	Name       string   `json:"name"`
-	Key        string   `json:"key"`
-	Color      string   `json:"color"`
-	Categories []string `json:"categories"`
-	IsParent   bool     `json:"isParent"`
-	Type       string   `json:"type"`
-	EntryCount int      `json:"entryCount"`
-	CreatedAt  jsonTime `json:"createdAt"`
-	UpdatedAt  jsonTime `json:"updatedAt"`
-	V          int      `json:"__v"`
-}
-
-type twoFaJSON struct {
-	Type             string `json:"type"`
-	Status           bool   `json:"status"`
-	SecurityQuestion string `json:"securityQuestion"`
-}
-
-type socketJSON struct {
-	Status string `json:"status"`
-}
-
-type socialsJSON struct {
-	GitHub   string `json:"github"`
-	Twitter  string `json:"twitter"`
-	LinkedIn string `json:"linkedin"`
-	Website  string `json:"website"`
-}
-
-type achievementJSON struct {
-	ID        string   `json:"_id"`
-	Owner     string   `json:"owner"`
-	Type      string   `json:"type"`
-	Total     string   `json:"total"`
-	Value     string   `json:"value"`
-	CreatedAt jsonTime `json:"createdAt"`
-	UpdatedAt jsonTime `json:"updatedAt"`
-	V         int      `json:"__v"`
-}
-
-// accountDocument builds the account document every endpoint that shows
-// an account to its owner returns.
-func accountDocument(a *accountd.Account) accountJSON {
-	p := a.Profile
-	tags := p.Talent.Tags
-	if tags == nil {
-		tags = []string{}
-	}
-	tagDocs := make([]tagJSON, len(a.Tags))
-	for i, t := range a.Tags {
-		tagDocs[i] = tagDocument(t)
-	}
-	achievements := make([]achievementJSON, len(a.Achievements))
-	for i, ac := range a.Achievements {
-		achievements[i] = achievementJSON{ID: ac.ID, Owner: ac.Owner, Type: ac.Type,
-			Total: strconv.Itoa(ac.Total), Value: strconv.Itoa(ac.Value),
-			CreatedAt: jsonTime(ac.CreatedAt), UpdatedAt: jsonTime(ac.UpdatedAt)}
-	}
-	return accountJSON{
-		ID: a.ID, FirstName: a.FirstName, LastName: a.LastName, Email: a.Email, EmailVerified: a.EmailVerified,
-		Role: a.Role, Type: a.Type,
-		Profile: profileJSON{
-			Contact: contactJSON(p.Contact),
-			Bio:     bioJSON(p.Bio),
-			Talent:  talentJSON{About: p.Talent.About, Availability: p.Talent.Availability, Tags: tags, TagsIDs: tagDocs},
-		},
-		IsPrivate: a.IsPrivate, WalletGenerated: a.WalletGenerated, Score: a.Score,
-		TwoFa:               twoFaJSON{Type: a.TwoFA.Type, Status: a.TwoFA.Status, SecurityQuestion: a.TwoFA.SecurityQuestion},
-		ProfileCompleteness: a.Completeness(),
-		// There is no live-presence channel yet, so nobody is ever online.
-		Socket:     socketJSON{Status: "OFFLINE"},
-		LoggedInAt: optionalTime(a.LoggedInAt), IsUserNameUpdated: a.IsUserNameUpdated,
-		ReferralCode: a.ReferralCode, Web3Onboard: a.Web3Onboard, AccountType: a.AccountType,
-		CreatedAt: jsonTime(a.CreatedAt), UserName: a.UserName, EmailVerifiedAt: optionalTime(a.EmailVerifiedAt),
-		Socials:      socialsJSON(a.Socials),
-		Achievements: achievements,
-		IsVerified:   a.IsVerified, Kyc: a.KYC, KycStatus: a.KYCStatus,
-	}
-}
+import "net/http"
 
 func (s *Server) getAccount(w http.ResponseWriter, r *http.Request, c *caller) error {
 	writeOK(w, http.StatusOK, "OK", accountDocument(c.account))
+	return nil
+}
+
+func (s *Server) getPublicAccount(w http.ResponseWriter, r *http.Request, c *caller) error {
+	a, err := s.svc.PublicAccount(r.Context(), c.account, r.PathValue("id"))
+	if err != nil {
+		return err
+	}
+	writeOK(w, http.StatusOK, "OK", publicDocument(a))
+	return nil
+}
+
+func (s *Server) deleteAccount(w http.ResponseWriter, r *http.Request, c *caller) error {
+	var body struct {
+		Password string `json:"password"`
+	}
+	if err := decode(w, r, &body); err != nil {
+		return err
+	}
+	if err := s.svc.DeleteAccount(r.Context(), c.session, body.Password); err != nil {
+		return err
+	}
+	writeOK(w, http.StatusOK, "success", empty)
 	return nil
 }

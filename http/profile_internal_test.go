@@ -12,18 +12,18 @@ import (
 	"accountd"
 )
 
-// seedPatchBody is the seed's PATCH body as the benchmark in cmd/accountd
-// sends it (patchBody with seedTags).
-const seedPatchBody = `{"firstName":"Alice","lastName":"Bob","profile":{"contact":{"country":"England","state":"Manchester","city":"Manchester",` +
+// examplePatchBody is the PATCH body docs/api.md shows, which the benchmark
+// in cmd/accountd-bench sends too.
+const examplePatchBody = `{"firstName":"Alice","lastName":"Bob","profile":{"contact":{"country":"England","state":"Manchester","city":"Manchester",` +
 	`"address":"30, alice bob blvd.","phone":"+4412345678987"},"bio":{"title":"Software Engineer","description":"Builds software Products"},` +
 	`"talent":{"about":"About this user?. User is the best developer in the solar system","availability":"available","tags":["product","writing","custom","engineering","devops","web3","crypto"]}},` +
 	`"socials":{"github":"https://github.com/tester","twitter":"https://twitter.com/tester","linkedin":"https://linkedin.com/tester","website":"https://mywebsite.com"}}`
 
-// TestReadPatchDecodesAsEncodingJSON: the PATCH body is read as when each
-// level was decoded into a map by encoding/json: the last of repeated names
-// wins, names and text are unescaped as it does, and the errors come sorted
-// by name at each level.
-func TestReadPatchDecodesAsEncodingJSON(t *testing.T) {
+// TestProfileRequestDecodesAsEncodingJSON: the PATCH body is read as when
+// each level was decoded into a map by encoding/json: the last of repeated
+// names wins, names and text are unescaped as it does, and the errors come
+// sorted by name at each level.
+func TestProfileRequestDecodesAsEncodingJSON(t *testing.T) {
 	text := func(s string) *string { return &s }
 	cases := []struct {
 		body   string
@@ -50,17 +50,20 @@ func TestReadPatchDecodesAsEncodingJSON(t *testing.T) {
 			want: accountd.ProfilePatch{Country: text(""), State: text(""), City: text(""), Address: text(""), Phone: text(""),
 				Title: text(""), Description: text(""), About: text(""), Availability: text(""), Tags: &[]string{}},
 			errors: []string{"a: cannot be changed here", "z: cannot be changed here"}},
+		{body: `{"FIRSTNAME":"x","profile":{"Contact":{}}}`,
+			errors: []string{"FIRSTNAME: cannot be changed here", "profile.Contact: cannot be changed here"}},
 	}
 	for _, c := range cases {
-		var p accountd.ProfilePatch
-		var v accountd.Validation
-		readPatch(&v, &p, []byte(c.body))
-		if !reflect.DeepEqual(p, c.want) {
+		var r profileRequest
+		if err := json.Unmarshal([]byte(c.body), &r); err != nil {
+			t.Fatalf("%s: %v", c.body, err)
+		}
+		if p := r.body.patch(); !reflect.DeepEqual(p, c.want) {
 			t.Errorf("%s: patch\n%+v, want\n%+v", c.body, p, c.want)
 		}
 		var got []string
 		var e *accountd.Error
-		if errors.As(v.Err(), &e) {
+		if errors.As(r.refused.Err(), &e) {
 			for _, f := range e.Fields {
 				message, _, _ := strings.Cut(f.Message, ":")
 				got = append(got, f.Field+": "+message)
@@ -72,29 +75,50 @@ func TestReadPatchDecodesAsEncodingJSON(t *testing.T) {
 	}
 }
 
-// BenchmarkPatchDecode reads the seed's PATCH body as updateProfile does,
-// up to the patch it hands the service.
+// TestBodyPathsNameEveryPatchField: every field of accountd.ProfilePatch
+// has its value in profileBody, and the answer to a field that is not
+// writable names it.
+func TestBodyPathsNameEveryPatchField(t *testing.T) {
+	patch := reflect.TypeFor[accountd.ProfilePatch]()
+	if len(bodyPaths) != patch.NumField() {
+		t.Errorf("profileBody has %d values, accountd.ProfilePatch %d fields: %v", len(bodyPaths), patch.NumField(), bodyPaths)
+	}
+	for i := range patch.NumField() {
+		name := patch.Field(i).Name
+		path, ok := bodyPaths[name]
+		if !ok {
+			t.Errorf("accountd.ProfilePatch.%s has no value in profileBody", name)
+			continue
+		}
+		dot := strings.LastIndexByte(path, '.')
+		parent, last := path[:max(dot, 0)], path[dot+1:]
+		if !strings.Contains(notWritable, path) && !strings.Contains(notWritable, parent+".*") &&
+			!strings.Contains(notWritable, ", "+last) && !strings.Contains(notWritable, " and "+last) {
+			t.Errorf("notWritable does not name %s", path)
+		}
+	}
+}
+
+// BenchmarkPatchDecode reads the PATCH body docs/api.md shows as
+// updateProfile does, up to the change it hands the service.
 func BenchmarkPatchDecode(b *testing.B) {
 	b.ReportAllocs()
 	for b.Loop() {
-		r := httptest.NewRequest("PATCH", "/v1/account/update", strings.NewReader(seedPatchBody))
+		r := httptest.NewRequest("PATCH", "/v1/account/update", strings.NewReader(examplePatchBody))
 		r.Header.Set("Content-Type", "application/json")
-		var body json.RawMessage
-		if err := decode(httptest.NewRecorder(), r, &body); err != nil {
+		var req profileRequest
+		if err := decode(httptest.NewRecorder(), r, &req); err != nil {
 			b.Fatal(err)
 		}
-		var p accountd.ProfilePatch
-		var v accountd.Validation
-		readPatch(&v, &p, body)
-		v.Include(p.Normalize())
-		if err := v.Err(); err != nil {
+		_, err := req.body.patch().Normalize()
+		if err := req.problems(err); err != nil {
 			b.Fatal(err)
 		}
 	}
 }
 
-// BenchmarkAccountEnvelope writes the answer to the seed's PATCH: the
-// seed's Alice with her seven tags.
+// BenchmarkAccountEnvelope writes the answer to the PATCH docs/api.md
+// shows: its Alice with her seven tags.
 func BenchmarkAccountEnvelope(b *testing.B) {
 	now := time.Date(2025, 5, 1, 16, 33, 54, 790e6, time.UTC)
 	a := &accountd.Account{
