@@ -188,6 +188,18 @@ func NewAccount(now time.Time, email, firstName, lastName string) *Account {
 	return a
 }
 
+// ErasedAccount is what stays of the account id once it is deleted at at:
+// its id and the time of deletion, every other field empty. The fields that
+// are looked up or unique get a placeholder made from the id instead, unique
+// to the row, so that the old values are free again and no look-up matches:
+// every live email key has an @, and no generated user name or referral code
+// a colon.
+func ErasedAccount(id string, at time.Time) *Account {
+	placeholder := "deleted:" + id
+	return &Account{ID: id, EmailKey: placeholder, UserName: placeholder, ReferralCode: placeholder,
+		CreatedAt: at, UpdatedAt: at}
+}
+
 // UserNameBase is the "first-last" stem of a generated user name: lower case,
 // accents folded, anything but letters and digits turned into single dashes.
 func UserNameBase(firstName, lastName string) string {

@@ -8,29 +8,16 @@ import (
 	"time"
 
 	"accountd"
+	"accountd/internal/accountrow"
 
 	"github.com/jackc/pgx/v5"
 )
 
-// accountFields are the accounts columns after id, in the order accountArgs
-// writes them and scanAccount reads them. deleted_at is not among them:
-// every look-up skips deleted rows, and only DeleteAccount sets it.
-var accountFields = []string{
-	"email", "email_key", "email_verified", "email_verified_at", "password_hash",
-	"first_name", "last_name", "role", "type",
-	"user_name", "is_user_name_updated", "referral_code", "referred_by",
-	"contact_country", "contact_state", "contact_city", "contact_address", "contact_phone",
-	"bio_title", "bio_description", "talent_about", "talent_availability",
-	"social_github", "social_twitter", "social_linkedin", "social_website",
-	"is_private", "wallet_generated", "web3_onboard", "is_verified", "kyc", "kyc_status",
-	"account_type", "score", "twofa_type", "twofa_status", "twofa_security_question",
-	"logged_in_at", "created_at", "updated_at",
-	"twofa_pending", "twofa_pending_secret", "twofa_pending_attempts", "twofa_secret", "twofa_last_step", "twofa_recovery",
-	"owner_id",
-}
+// accountFields are the names of the account's columns after the id.
+var accountFields = accountrow.Names(accountrow.Columns[1:])
 
-// writtenFields are what accountArgs writes: accountFields, then what is
-// kept only for searching.
+// writtenFields are what accountArgs writes after the id: accountFields,
+// then what is kept only for searching.
 var writtenFields = append(slices.Clone(accountFields), "profile_completeness", "search_text")
 
 const (
@@ -43,8 +30,9 @@ const (
 var (
 	accountSelect = "SELECT " + accountColumns("") + " FROM accounts "
 
-	// A deleted account's user name is a placeholder (see erased), so the
-	// old name is free although the unique index covers every row.
+	// A deleted account's user name is a placeholder (see
+	// accountd.ErasedAccount), so the old name is free although the unique
+	// index covers every row.
 	qUserNameTaken = "SELECT EXISTS (SELECT 1 FROM accounts WHERE user_name = $1)"
 
 	// Both take accountArgs: $1 is the id, the fields follow from $2.
@@ -79,7 +67,7 @@ var (
 // accountColumns is what scanAccount reads, each column name after prefix,
 // a table alias and its dot or "".
 func accountColumns(prefix string) string {
-	return prefix + "id, " + prefix + strings.Join(accountFields, ", "+prefix)
+	return accountrow.List(prefix, accountrow.Columns)
 }
 
 // params returns n numbered parameters starting at $first.
@@ -124,24 +112,33 @@ var (
 	byReferralCode = newLookup("referral_code = $1")
 )
 
+// accountArgs are a's columns, as the accounts table stores them, then its
+// completeness and search text.
 func accountArgs(a *accountd.Account) []any {
-	p := &a.Profile
-	return []any{
-		a.ID,
-		a.Email, a.EmailKey, a.EmailVerified, optMs(a.EmailVerifiedAt), a.PasswordHash,
-		a.FirstName, a.LastName, a.Role, a.Type,
-		a.UserName, a.IsUserNameUpdated, a.ReferralCode, textOrNull(a.ReferredBy),
-		p.Contact.Country, p.Contact.State, p.Contact.City, p.Contact.Address, p.Contact.Phone,
-		p.Bio.Title, p.Bio.Description, p.Talent.About, p.Talent.Availability,
-		a.Socials.GitHub, a.Socials.Twitter, a.Socials.LinkedIn, a.Socials.Website,
-		a.IsPrivate, a.WalletGenerated, a.Web3Onboard, a.IsVerified, a.KYC, a.KYCStatus,
-		a.AccountType, a.Score, a.TwoFA.Type, a.TwoFA.Status, a.TwoFA.SecurityQuestion,
-		optMs(a.LoggedInAt), ms(a.CreatedAt), ms(a.UpdatedAt),
-		a.TwoFA.Pending, a.TwoFA.PendingSecret, a.TwoFA.PendingAttempts, a.TwoFA.Secret, a.TwoFA.LastStep,
-		hashesOrNull(a.TwoFA.RecoveryCodes),
-		textOrNull(a.OwnerID),
-		a.Completeness(), a.SearchText(),
+	args := make([]any, len(accountrow.Columns), len(accountrow.Columns)+2)
+	for i := range accountrow.Columns {
+		args[i] = accountArg(&accountrow.Columns[i], a)
 	}
+	return append(args, a.Completeness(), a.SearchText())
+}
+
+// accountArg is what column c stores of a: times to the millisecond, and
+// no recovery codes and nullable "" as NULL.
+func accountArg(c *accountrow.Column, a *accountd.Account) any {
+	field := c.Field(a)
+	switch f := field.(type) {
+	case *string:
+		if c.Nullable {
+			return textOrNull(*f)
+		}
+	case *time.Time:
+		return ms(*f)
+	case **time.Time:
+		return optMs(*f)
+	case *[][]byte:
+		return hashesOrNull(*f)
+	}
+	return c.Value(field)
 }
 
 // achievementArgs are a's achievement ach as achievementColumns take it.
@@ -155,24 +152,18 @@ func scanAccount(row pgx.Row) (*accountd.Account, error) {
 	return a, err
 }
 
-// accountDest is where scanAccount puts each of the columns it reads.
+// accountDest is where scanAccount puts each of the columns it reads: pgx
+// scans each SQL type into its field but for nullable text.
 func accountDest(a *accountd.Account) []any {
-	p := &a.Profile
-	return []any{
-		&a.ID,
-		&a.Email, &a.EmailKey, &a.EmailVerified, &a.EmailVerifiedAt, &a.PasswordHash,
-		&a.FirstName, &a.LastName, &a.Role, &a.Type,
-		&a.UserName, &a.IsUserNameUpdated, &a.ReferralCode, optText{&a.ReferredBy},
-		&p.Contact.Country, &p.Contact.State, &p.Contact.City, &p.Contact.Address, &p.Contact.Phone,
-		&p.Bio.Title, &p.Bio.Description, &p.Talent.About, &p.Talent.Availability,
-		&a.Socials.GitHub, &a.Socials.Twitter, &a.Socials.LinkedIn, &a.Socials.Website,
-		&a.IsPrivate, &a.WalletGenerated, &a.Web3Onboard, &a.IsVerified, &a.KYC, &a.KYCStatus,
-		&a.AccountType, &a.Score, &a.TwoFA.Type, &a.TwoFA.Status, &a.TwoFA.SecurityQuestion,
-		&a.LoggedInAt, &a.CreatedAt, &a.UpdatedAt,
-		&a.TwoFA.Pending, &a.TwoFA.PendingSecret, &a.TwoFA.PendingAttempts, &a.TwoFA.Secret, &a.TwoFA.LastStep,
-		&a.TwoFA.RecoveryCodes,
-		optText{&a.OwnerID},
+	dest := make([]any, len(accountrow.Columns))
+	for i, c := range accountrow.Columns {
+		field := c.Field(a)
+		if c.Nullable {
+			field = optText{field.(*string)}
+		}
+		dest[i] = field
 	}
+	return dest
 }
 
 func scanAchievements(rows pgx.Rows) ([]accountd.Achievement, error) {
@@ -272,7 +263,7 @@ func accountWriteError(op string, err error) error {
 }
 
 // DeleteAccount keeps the account's row, so that its id is never handed out
-// again, but overwrites it with what erased leaves.
+// again, but overwrites it with what accountd.ErasedAccount leaves.
 func (t *tx) DeleteAccount(ctx context.Context, id string, at time.Time) error {
 	var email string
 	if err := t.tx.QueryRow(ctx, qAccountEmailLocked, id).Scan(&email); err != nil {
@@ -286,24 +277,13 @@ func (t *tx) DeleteAccount(ctx context.Context, id string, at time.Time) error {
 		b.Queue(q, id)
 	}
 	b.Queue(qAccountUnsentMail, email)
-	args := accountArgs(erased(id, at))
+	args := accountArgs(accountd.ErasedAccount(id, at))
 	args[len(args)-1] = "" // search_text: not even the placeholders
 	b.Queue(qAccountErase, append(args, ms(at))...)
 	if err := t.tx.SendBatch(ctx, b).Close(); err != nil {
 		return wrap("delete account", err)
 	}
 	return nil
-}
-
-// erased is what stays of a deleted account: its id and the time of
-// deletion, every other field empty. The fields that are looked up or
-// unique get a placeholder made from the id instead, unique to the row, so
-// that the old values are free again and no look-up matches: every live
-// email key has an @, and no generated user name or referral code a colon.
-func erased(id string, at time.Time) *accountd.Account {
-	placeholder := "deleted:" + id
-	return &accountd.Account{ID: id, EmailKey: placeholder, UserName: placeholder, ReferralCode: placeholder,
-		CreatedAt: at, UpdatedAt: at}
 }
 
 // AddAchievementValue returns ErrNotFound when the account has no

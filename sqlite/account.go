@@ -4,42 +4,26 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"slices"
 	"strings"
 	"time"
 
 	"accountd"
+	"accountd/internal/accountrow"
 )
 
-// accountFields are the accounts columns after id, in the order accountArgs
-// writes them and scanAccount reads them. deleted_at is not among them:
-// every look-up skips deleted rows, and only DeleteAccount sets it.
-var accountFields = []string{
-	"email", "email_key", "email_verified", "email_verified_at", "password_hash",
-	"first_name", "last_name", "role", "type",
-	"user_name", "is_user_name_updated", "referral_code", "referred_by",
-	"contact_country", "contact_state", "contact_city", "contact_address", "contact_phone",
-	"bio_title", "bio_description", "talent_about", "talent_availability",
-	"social_github", "social_twitter", "social_linkedin", "social_website",
-	"is_private", "wallet_generated", "web3_onboard", "is_verified", "kyc", "kyc_status",
-	"account_type", "score", "twofa_type", "twofa_status", "twofa_security_question",
-	"logged_in_at", "created_at", "updated_at",
-	"twofa_pending", "twofa_pending_secret", "twofa_pending_attempts", "twofa_secret", "twofa_last_step", "twofa_recovery",
-	"owner_id",
-}
-
-// writtenFields are what accountArgs writes: accountFields, then what is
-// kept only for searching.
-var writtenFields = append(slices.Clone(accountFields), "profile_completeness")
+// writtenFields are what accountArgs writes after the id: the account's
+// columns, then what is kept only for searching.
+var writtenFields = append(accountrow.Names(accountrow.Columns[1:]), "profile_completeness")
 
 var (
-	accountSelect = "SELECT id, " + strings.Join(accountFields, ", ") + " FROM accounts "
+	accountSelect = "SELECT " + accountrow.List("", accountrow.Columns) + " FROM accounts "
 
 	qAccountByID       = newQuery(accountSelect + "WHERE id = ? AND deleted_at IS NULL")
 	qAccountByEmail    = newQuery(accountSelect + "WHERE email_key = ? AND deleted_at IS NULL")
 	qAccountByReferral = newQuery(accountSelect + "WHERE referral_code = ? AND deleted_at IS NULL")
-	// A deleted account's user name is a placeholder (see erased), so the
-	// old name is free although the unique index covers every row.
+	// A deleted account's user name is a placeholder (see
+	// accountd.ErasedAccount), so the old name is free although the unique
+	// index covers every row.
 	qUserNameTaken = newQuery("SELECT EXISTS (SELECT 1 FROM accounts WHERE user_name = ?)")
 	qEmailTaken    = newQuery("SELECT EXISTS (SELECT 1 FROM accounts WHERE email_key = ? AND deleted_at IS NULL AND id <> ?)")
 
@@ -83,45 +67,64 @@ func params(first, n int) string {
 	return strings.Join(p, ", ")
 }
 
+// accountArgs are a's columns, as the accounts table stores them, then its
+// completeness.
 func accountArgs(a *accountd.Account) []any {
-	p := &a.Profile
-	return []any{
-		a.ID,
-		a.Email, a.EmailKey, a.EmailVerified, msOrNull(a.EmailVerifiedAt), a.PasswordHash,
-		a.FirstName, a.LastName, a.Role, a.Type,
-		a.UserName, a.IsUserNameUpdated, a.ReferralCode, textOrNull(a.ReferredBy),
-		p.Contact.Country, p.Contact.State, p.Contact.City, p.Contact.Address, p.Contact.Phone,
-		p.Bio.Title, p.Bio.Description, p.Talent.About, p.Talent.Availability,
-		a.Socials.GitHub, a.Socials.Twitter, a.Socials.LinkedIn, a.Socials.Website,
-		a.IsPrivate, a.WalletGenerated, a.Web3Onboard, a.IsVerified, a.KYC, a.KYCStatus,
-		a.AccountType, a.Score, a.TwoFA.Type, a.TwoFA.Status, a.TwoFA.SecurityQuestion,
-		msOrNull(a.LoggedInAt), a.CreatedAt.UnixMilli(), a.UpdatedAt.UnixMilli(),
-		a.TwoFA.Pending, a.TwoFA.PendingSecret, a.TwoFA.PendingAttempts, a.TwoFA.Secret, a.TwoFA.LastStep,
-		joinHashes(a.TwoFA.RecoveryCodes),
-		textOrNull(a.OwnerID),
-		a.Completeness(),
+	args := make([]any, len(accountrow.Columns), len(accountrow.Columns)+1)
+	for i := range accountrow.Columns {
+		args[i] = accountArg(&accountrow.Columns[i], a)
 	}
+	return append(args, a.Completeness())
 }
 
+// accountArg is what column c stores of a: SQLite keeps times as Unix
+// milliseconds and the recovery codes' hashes packed in one BLOB.
+func accountArg(c *accountrow.Column, a *accountd.Account) any {
+	field := c.Field(a)
+	switch f := field.(type) {
+	case *time.Time:
+		return f.UnixMilli()
+	case **time.Time:
+		return msOrNull(*f)
+	case *[][]byte:
+		return joinHashes(*f)
+	case *string:
+		if c.Nullable {
+			return textOrNull(*f)
+		}
+	}
+	return c.Value(field)
+}
+
+// accountDest is where Scan puts column c of a, through the scanners that
+// take the driver's values directly.
+func accountDest(c *accountrow.Column, a *accountd.Account) any {
+	field := c.Field(a)
+	switch f := field.(type) {
+	case *time.Time:
+		return millis{f}
+	case **time.Time:
+		return optMillis{f}
+	case *int:
+		return number{f}
+	case *[][]byte:
+		return hashList{f}
+	case *string:
+		if c.Nullable {
+			return optText{f}
+		}
+	}
+	return field
+}
+
+// scanAccount reads a row of accountSelect.
 func scanAccount(row interface{ Scan(...any) error }) (*accountd.Account, error) {
 	a := &accountd.Account{}
-	p := &a.Profile
-	err := row.Scan(
-		&a.ID,
-		&a.Email, &a.EmailKey, &a.EmailVerified, optMillis{&a.EmailVerifiedAt}, &a.PasswordHash,
-		&a.FirstName, &a.LastName, &a.Role, &a.Type,
-		&a.UserName, &a.IsUserNameUpdated, &a.ReferralCode, optText{&a.ReferredBy},
-		&p.Contact.Country, &p.Contact.State, &p.Contact.City, &p.Contact.Address, &p.Contact.Phone,
-		&p.Bio.Title, &p.Bio.Description, &p.Talent.About, &p.Talent.Availability,
-		&a.Socials.GitHub, &a.Socials.Twitter, &a.Socials.LinkedIn, &a.Socials.Website,
-		&a.IsPrivate, &a.WalletGenerated, &a.Web3Onboard, &a.IsVerified, &a.KYC, &a.KYCStatus,
-		&a.AccountType, number{&a.Score}, &a.TwoFA.Type, &a.TwoFA.Status, &a.TwoFA.SecurityQuestion,
-		optMillis{&a.LoggedInAt}, millis{&a.CreatedAt}, millis{&a.UpdatedAt},
-		&a.TwoFA.Pending, &a.TwoFA.PendingSecret, number{&a.TwoFA.PendingAttempts}, &a.TwoFA.Secret, &a.TwoFA.LastStep,
-		hashList{&a.TwoFA.RecoveryCodes},
-		optText{&a.OwnerID},
-	)
-	return a, err
+	dest := make([]any, len(accountrow.Columns))
+	for i := range accountrow.Columns {
+		dest[i] = accountDest(&accountrow.Columns[i], a)
+	}
+	return a, row.Scan(dest...)
 }
 
 func (t *tx) AccountByID(ctx context.Context, id string) (*accountd.Account, error) {
@@ -247,7 +250,7 @@ func (t *tx) UpdateAccount(ctx context.Context, a *accountd.Account) error {
 }
 
 // DeleteAccount keeps the account's row, so that its id is never handed out
-// again, but overwrites it with what erased leaves.
+// again, but overwrites it with what accountd.ErasedAccount leaves.
 func (t *tx) DeleteAccount(ctx context.Context, id string, at time.Time) error {
 	var email string
 	if err := t.stmt(ctx, qAccountEmail).QueryRowContext(ctx, id).Scan(&email); err != nil {
@@ -261,23 +264,12 @@ func (t *tx) DeleteAccount(ctx context.Context, id string, at time.Time) error {
 			return wrap("delete account", err)
 		}
 	}
-	args := append(accountArgs(erased(id, at)), at.UnixMilli())
+	args := append(accountArgs(accountd.ErasedAccount(id, at)), at.UnixMilli())
 	if _, err := t.stmt(ctx, qAccountErase).ExecContext(ctx, args...); err != nil {
 		return wrap("delete account", err)
 	}
 	t.relist(id)
 	return nil
-}
-
-// erased is what stays of a deleted account: its id and the time of
-// deletion, every other field empty. The fields that are looked up or
-// unique get a placeholder made from the id instead, unique to the row, so
-// that the old values are free again and no look-up matches: every live
-// email key has an @, and no generated user name or referral code a colon.
-func erased(id string, at time.Time) *accountd.Account {
-	placeholder := "deleted:" + id
-	return &accountd.Account{ID: id, EmailKey: placeholder, UserName: placeholder, ReferralCode: placeholder,
-		CreatedAt: at, UpdatedAt: at}
 }
 
 // AddAchievementValue returns ErrNotFound when the account has no

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"accountd"
+	"accountd/internal/accountrow"
 )
 
 // Facets put a listing's tags, role and completeness into the trigram
@@ -213,13 +214,18 @@ func (t *tx) newSeq(ctx context.Context, createdAt time.Time, id string) (int64,
 	return base + step*int64(i+1), nil
 }
 
+// listingSourceColumns are the account columns a listing is made of: every
+// field SearchText, Completeness and Listed look at, and what a listing
+// keeps beside.
+var listingSourceColumns = accountrow.Named("id", "first_name", "last_name", "user_name", "bio_title", "role",
+	"score", "owner_id", "is_private", "contact_country", "contact_state", "contact_city", "contact_address",
+	"contact_phone", "bio_description", "talent_about",
+	"social_github", "social_twitter", "social_linkedin", "social_website")
+
 // qListingSources reads, for each account of a JSON array of ids, what its
-// listing is made of (every field SearchText and Completeness look at) and
-// the listing it has now, if any.
-var qListingSources = newQuery(`SELECT a.seq, a.slot, a.id, a.deleted_at IS NOT NULL, a.first_name, a.last_name,
-		a.user_name, a.bio_title, a.role, a.score, ifnull(a.owner_id, ''), a.is_private, a.contact_country,
-		a.contact_state, a.contact_city, a.contact_address, a.contact_phone, a.bio_description, a.talent_about,
-		a.social_github, a.social_twitter, a.social_linkedin, a.social_website,
+// listing is made of and the listing it has now, if any.
+var qListingSources = newQuery(`SELECT a.seq, a.slot, a.deleted_at IS NOT NULL, ` +
+	accountrow.List("a.", listingSourceColumns) + `,
 		(SELECT json_group_array(tags.code) FROM account_tags JOIN tags ON tags.id = account_tags.tag_id
 			WHERE account_tags.account_id = a.id),
 		l.seq, l.role, l.profile_completeness, l.score, ifnull(l.owner_id, ''), l.search_text, l.facets
@@ -346,7 +352,6 @@ func scanListings(rows *sql.Rows) (was, is *listing, err error) {
 	var deleted bool
 	var codes []int
 	a := &accountd.Account{}
-	p := &a.Profile
 	var old struct {
 		seq                 sql.NullInt64
 		role                sql.NullString
@@ -354,11 +359,14 @@ func scanListings(rows *sql.Rows) (was, is *listing, err error) {
 		ownerID, text       sql.NullString
 		facets              sql.NullString
 	}
-	if err := rows.Scan(&seq, &slot, &a.ID, &deleted, &a.FirstName, &a.LastName, &a.UserName, &p.Bio.Title, &a.Role,
-		number{&a.Score}, &a.OwnerID, &a.IsPrivate, &p.Contact.Country, &p.Contact.State, &p.Contact.City,
-		&p.Contact.Address, &p.Contact.Phone, &p.Bio.Description, &p.Talent.About, &a.Socials.GitHub,
-		&a.Socials.Twitter, &a.Socials.LinkedIn, &a.Socials.Website, jsonInts{&codes},
-		&old.seq, &old.role, &old.completeness, &old.score, &old.ownerID, &old.text, &old.facets); err != nil {
+	// A constant capacity, room for every column, keeps dest off the heap.
+	dest := append(make([]any, 0, 32), &seq, &slot, &deleted)
+	for i := range listingSourceColumns {
+		dest = append(dest, accountDest(&listingSourceColumns[i], a))
+	}
+	dest = append(dest, jsonInts{&codes},
+		&old.seq, &old.role, &old.completeness, &old.score, &old.ownerID, &old.text, &old.facets)
+	if err := rows.Scan(dest...); err != nil {
 		return nil, nil, err
 	}
 	if old.seq.Valid {
@@ -371,7 +379,7 @@ func scanListings(rows *sql.Rows) (was, is *listing, err error) {
 	}
 	slices.Sort(codes)
 	// Completeness looks only at whether there are tags.
-	p.Talent.Tags = make([]string, len(codes))
+	a.Profile.Talent.Tags = make([]string, len(codes))
 	is, err = newListing(seq, slot, a, codes)
 	return was, is, err
 }
