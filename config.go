@@ -7,7 +7,9 @@ type Config struct {
 	SessionTTL time.Duration
 	// IPLimit and AccountLimit apply to each credential action (register,
 	// login, verify, resend, forgot, reset) separately: per client address,
-	// and per email address or account.
+	// and per email address or account. AccountLimit also bounds a
+	// session's password checks (change, delete) and an account's 2FA
+	// set-ups and mailed codes.
 	IPLimit      Rate
 	AccountLimit Rate
 	// ForgotMinDuration pads forgot-password answers so a known and an

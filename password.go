@@ -237,6 +237,9 @@ func (s *Service) ChangePassword(ctx context.Context, sess *Session, oldPassword
 	if err := v.Err(); err != nil {
 		return err
 	}
+	if err := s.limit(ctx, "password_check", "session", sess.ID, s.cfg.AccountLimit); err != nil {
+		return err
+	}
 	var a *Account
 	if err := s.store.Read(ctx, func(tx Tx) (err error) {
 		a, err = tx.AccountByID(ctx, sess.AccountID)

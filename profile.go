@@ -297,6 +297,11 @@ func (s *Service) DeleteAccount(ctx context.Context, sess *Session, password str
 	if password == "" {
 		return fieldError("password", "is required")
 	}
+	// Per session, as for a password change: a stolen token must not be a
+	// way to guess the password behind it.
+	if err := s.limit(ctx, "password_check", "session", sess.ID, s.cfg.AccountLimit); err != nil {
+		return err
+	}
 	a, err := s.Account(ctx, sess.AccountID)
 	if err != nil {
 		return err

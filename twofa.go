@@ -46,6 +46,10 @@ func (s *Service) InitiateTwoFA(ctx context.Context, accountID, typ string) (*Tw
 	if s.sealer == nil && typ == TwoFAGoogleAuth {
 		return nil, errors.New("no secret key configured for sealing TOTP secrets")
 	}
+	// Each email set-up mails a code: bounded like every other mail.
+	if err := s.limit(ctx, "2fa_initiate", "account", accountID, s.cfg.AccountLimit); err != nil {
+		return nil, err
+	}
 	setup := &TwoFASetup{Type: typ}
 	now := s.now()
 	err := s.store.Write(ctx, func(tx Tx) error {

@@ -345,6 +345,24 @@ func TestRateLimits(t *testing.T) {
 			ip.must(202, ip.do("POST", "/v1/auth/password/forgot", "", map[string]string{"email": fmt.Sprintf("x%d@example.com", i)}))
 		}
 		ip.must(429, ip.do("POST", "/v1/auth/password/forgot", "", map[string]string{"email": "x9@example.com"}))
+
+		// A session's password checks are counted, so a stolen token is no
+		// way to guess the password; each email 2FA set-up mails a code and
+		// is counted too.
+		me := e.register("checks@example.com", "Che", "Cks")
+		for range 2 {
+			e.must(401, e.do("PUT", "/v1/account/password/change", me.Token, map[string]string{"oldPassword": "wrong password", "newPassword": "a new long passphrase"}))
+		}
+		e.must(401, e.do("POST", "/v1/account/delete-account", me.Token, map[string]string{"password": "wrong password"}))
+		e.must(429, e.do("POST", "/v1/account/delete-account", me.Token, map[string]string{"password": password}))
+		e.must(429, e.do("PUT", "/v1/account/password/change", me.Token, map[string]string{"oldPassword": password, "newPassword": "a new long passphrase"}))
+		var other authData
+		e.must(200, e.do("POST", "/v1/auth/login", "", map[string]string{"email": "checks@example.com", "password": password})).data(t, &other)
+		e.must(202, e.do("PUT", "/v1/account/password/change", other.Token, map[string]string{"oldPassword": password, "newPassword": "a new long passphrase"}))
+		for range 3 {
+			e.must(202, e.do("POST", "/v1/account/initiate/2fa", other.Token, map[string]string{"type": "email"}))
+		}
+		e.must(429, e.do("POST", "/v1/account/initiate/2fa", other.Token, map[string]string{"type": "email"}))
 	}, func(c *accountdConfig) { c.AccountLimit = rate(3, time.Minute) })
 }
 
