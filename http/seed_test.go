@@ -96,6 +96,27 @@ func (e *env) sendSeed(method, path, token string, ex seedExample) *response {
 	return e.raw(method, path, map[string]string{"Content-Type": "application/json", "Authorization": "Bearer " + token}, []byte(ex.body))
 }
 
+// answersAs checks that r has status and ex's message, and returns r.
+func (e *env) answersAs(status int, ex seedExample, r *response) *response {
+	e.t.Helper()
+	e.must(status, r)
+	if r.Env.Message != ex.message {
+		e.t.Errorf("message %q, the example says %q", r.Env.Message, ex.message)
+	}
+	return r
+}
+
+// hides reports each of fields that doc, what another account sees of one,
+// shows.
+func hides(t *testing.T, what string, doc map[string]any, fields ...string) {
+	t.Helper()
+	for _, f := range fields {
+		if _, ok := doc[f]; ok {
+			t.Errorf("%s shows %s", what, f)
+		}
+	}
+}
+
 // registerWith opens an account with the password given.
 func (e *env) registerWith(email, pw string) authData {
 	e.t.Helper()
@@ -136,10 +157,7 @@ func TestSeedExamplesKeepTheirShape(t *testing.T) {
 		alice := e.register("alice@example.com", "Someone", "Else")
 		e.must(200, e.do("POST", "/v1/auth/email/verify", alice.Token, map[string]string{"code": e.mailedCode("alice@example.com")}))
 
-		r := e.must(202, e.sendSeed("PATCH", "/v1/account/update", alice.Token, patch))
-		if r.Env.Message != patch.message {
-			t.Errorf("message %q, the example says %q", r.Env.Message, patch.message)
-		}
+		r := e.answersAs(202, patch, e.sendSeed("PATCH", "/v1/account/update", alice.Token, patch))
 		var doc map[string]any
 		r.data(t, &doc)
 		compareShape(t, "PATCH data", patch.response, doc, nil)
@@ -167,18 +185,10 @@ func TestSeedExamplesKeepTheirShape(t *testing.T) {
 			t.Errorf("the example's id in a fresh store: %s", code)
 		}
 		var pub map[string]any
-		r = e.must(200, e.do("GET", "/v1/account/user/"+alice.Account["_id"].(string), viewer.Token, nil))
-		r.data(t, &pub)
-		if r.Env.Message != public.message {
-			t.Errorf("public view message %q, the example says %q", r.Env.Message, public.message)
-		}
+		e.answersAs(200, public, e.do("GET", "/v1/account/user/"+alice.Account["_id"].(string), viewer.Token, nil)).data(t, &pub)
 		compareShape(t, "public data", public.response, pub, map[string]bool{"public data.profile.contact": true, "public data.profile.bio": true,
 			"public data.createdAt": true, "public data.updatedAt": true, "public data.profile.talent.about": true})
-		for _, secret := range []string{"email", "twoFa", "sessions", "referralCode", "loggedInAt"} {
-			if _, ok := pub[secret]; ok {
-				t.Errorf("the public view shows %s", secret)
-			}
-		}
+		hides(t, "the public view", pub, "email", "twoFa", "sessions", "referralCode", "loggedInAt")
 	})
 }
 
@@ -200,11 +210,7 @@ func TestSeedSearchAsExported(t *testing.T) {
 		viewer := e.register("viewer@example.com", "View", "Er")
 
 		var got map[string]any
-		r := e.must(200, e.do("GET", "/v1/account/user?limit="+search.values[0], viewer.Token, nil))
-		r.data(t, &got)
-		if r.Env.Message != search.message {
-			t.Errorf("message %q, the example says %q", r.Env.Message, search.message)
-		}
+		e.answersAs(200, search, e.do("GET", "/v1/account/user?limit="+search.values[0], viewer.Token, nil)).data(t, &got)
 		compareShape(t, "search data", search.response, got, map[string]bool{"search data.asOf": true})
 		if got["total"] != 2.0 || got["pages"] != 1.0 || got["page"] != 1.0 || mustJSON(got["limit"]) != search.values[0] || got["position"] != 1.0 {
 			t.Errorf("paging %v", got)
@@ -214,11 +220,7 @@ func TestSeedSearchAsExported(t *testing.T) {
 		if got["total"] != 1.0 || item["_id"] != alice.Account["_id"] || item["profileCompleteness"] != 90.0 {
 			t.Errorf("search for the example's Alice: total %v, hit %v", got["total"], item)
 		}
-		for _, secret := range []string{"email", "twoFa", "referralCode"} {
-			if _, ok := item[secret]; ok {
-				t.Errorf("a search hit shows %s", secret)
-			}
-		}
+		hides(t, "a search hit", item, "email", "twoFa", "referralCode")
 	})
 }
 
@@ -231,14 +233,6 @@ func TestSeedRequestsAsExported(t *testing.T) {
 		seed := readSeed(t)
 		initiate, emailCode := seed["POST /v1/account/initiate/2fa"], seed["POST /v1/account/2fa/email"]
 		change, del, logout := seed["PUT /v1/account/password/change"], seed["POST /v1/account/delete-account"], seed["POST /v1/account/logout"]
-		expect := func(r *response, status int, ex seedExample) {
-			t.Helper()
-			e.must(status, r)
-			if r.Env.Message != ex.message {
-				t.Errorf("message %q, the example says %q", r.Env.Message, ex.message)
-			}
-		}
-
 		// Email 2FA, then the mail of a fresh code: emailType comes in the
 		// query string, which the export shows as the value lines.
 		if len(emailCode.values) == 0 || emailCode.values[0] != "two_fa" {
@@ -248,21 +242,21 @@ func TestSeedRequestsAsExported(t *testing.T) {
 		json.Unmarshal([]byte(emailCode.body), &pw)
 		z := e.registerWith("zoe@example.com", pw.Password)
 		e.mailedCode("zoe@example.com") // the verification mail
-		expect(e.sendSeed("POST", "/v1/account/initiate/2fa", z.Token, initiate), 202, initiate)
+		e.answersAs(202, initiate, e.sendSeed("POST", "/v1/account/initiate/2fa", z.Token, initiate))
 		e.must(200, e.do("POST", "/v1/account/activate/2fa", z.Token, map[string]string{"code": e.mailedCode("zoe@example.com")}))
-		expect(e.sendSeed("POST", "/v1/account/2fa/email?emailType="+emailCode.values[0], z.Token, emailCode), 200, emailCode)
+		e.answersAs(200, emailCode, e.sendSeed("POST", "/v1/account/2fa/email?emailType="+emailCode.values[0], z.Token, emailCode))
 		e.must(200, e.do("POST", "/v1/account/deactivate/2fa", z.Token, map[string]string{"code": e.mailedCode("zoe@example.com")}))
 
 		json.Unmarshal([]byte(change.body), &struct{ OldPassword *string }{&pw.Password})
 		c := e.registerWith("carl@example.com", pw.Password)
-		expect(e.sendSeed("PUT", "/v1/account/password/change", c.Token, change), 202, change)
+		e.answersAs(202, change, e.sendSeed("PUT", "/v1/account/password/change", c.Token, change))
 		e.must(200, e.do("POST", "/v1/auth/login", "", map[string]any{"email": "carl@example.com", "password": change.request["newPassword"]}))
-		expect(e.raw("POST", "/v1/account/logout", map[string]string{"Authorization": "Bearer " + c.Token}, nil), 200, logout)
+		e.answersAs(200, logout, e.raw("POST", "/v1/account/logout", map[string]string{"Authorization": "Bearer " + c.Token}, nil))
 		e.must(401, e.do("GET", "/v1/account", c.Token, nil))
 
 		json.Unmarshal([]byte(del.body), &pw)
 		d := e.registerWith("dora@example.com", pw.Password)
-		expect(e.sendSeed("POST", "/v1/account/delete-account", d.Token, del), 200, del)
+		e.answersAs(200, del, e.sendSeed("POST", "/v1/account/delete-account", d.Token, del))
 		e.must(401, e.do("GET", "/v1/account", d.Token, nil))
 	})
 }
