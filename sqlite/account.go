@@ -218,7 +218,7 @@ func (t *tx) UserNameTaken(ctx context.Context, userName string) (bool, error) {
 }
 
 func (t *tx) CreateAccount(ctx context.Context, a *accountd.Account) error {
-	seq, err := t.newSeq(ctx, a.CreatedAt, a.ID)
+	seq, err := t.listings.NewSeq(ctx, t, a.CreatedAt, a.ID)
 	if err != nil {
 		return wrap("create account", err)
 	}
@@ -232,7 +232,7 @@ func (t *tx) CreateAccount(ctx context.Context, a *accountd.Account) error {
 			return wrap("create achievement", err)
 		}
 	}
-	t.relist(a.ID)
+	t.listings.Note(a.ID)
 	return nil
 }
 
@@ -245,7 +245,7 @@ func (t *tx) UpdateAccount(ctx context.Context, a *accountd.Account) error {
 	if err := mustAffect("update account", res, nil); err != nil {
 		return err
 	}
-	t.relist(a.ID)
+	t.listings.Note(a.ID)
 	return nil
 }
 
@@ -268,7 +268,7 @@ func (t *tx) DeleteAccount(ctx context.Context, id string, at time.Time) error {
 	if _, err := t.stmt(ctx, qAccountErase).ExecContext(ctx, args...); err != nil {
 		return wrap("delete account", err)
 	}
-	t.relist(id)
+	t.listings.Note(id)
 	return nil
 }
 

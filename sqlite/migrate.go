@@ -7,6 +7,7 @@ import (
 	"fmt"
 
 	"accountd/internal/migration"
+	"accountd/sqlite/searchindex"
 )
 
 //go:embed migrations/*.sql
@@ -22,14 +23,7 @@ var migrations = migration.Load(migrationFiles)
 // can need it: listing the accounts, which migration 5 first asked for,
 // waits for the slots of migration 6 and the index columns of 7.
 var finishMigration = map[int]func(context.Context, *sql.Tx) error{
-	7: func(ctx context.Context, tx *sql.Tx) error {
-		// The bitmaps of the listings there are first: listing an account
-		// again then changes them as it changes its listing.
-		if err := backfillBits(ctx, tx); err != nil {
-			return err
-		}
-		return backfillListings(ctx, tx)
-	},
+	7: searchindex.Backfill,
 }
 
 // Migrate applies the migrations the database lacks, each in its own

@@ -132,15 +132,3 @@ func (h hashList) Scan(v any) error {
 	}
 	return nil
 }
-
-// jsonInts reads a TEXT JSON array of integers.
-type jsonInts struct{ l *[]int }
-
-func (j jsonInts) Scan(src any) error {
-	v, ok := src.(string)
-	if !ok {
-		return fmt.Errorf("want TEXT, got %T", src)
-	}
-	*j.l = nil
-	return json.Unmarshal([]byte(v), j.l)
-}

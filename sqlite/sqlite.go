@@ -20,6 +20,7 @@ import (
 	"sync/atomic"
 
 	"accountd"
+	"accountd/sqlite/searchindex"
 
 	sqlitedriver "modernc.org/sqlite"
 	sqlite3 "modernc.org/sqlite/lib"
@@ -240,7 +241,10 @@ func (h *handle) run(ctx context.Context, opts *sql.TxOptions, fn func(accountd.
 		if err := fn(x); err != nil {
 			return err
 		}
-		return x.flushListings(ctx)
+		if err := x.listings.Write(ctx, x); err != nil {
+			return wrap("write listings", err)
+		}
+		return nil
 	})
 	for _, query := range x.unprepared {
 		h.prepareBuilt(ctx, query)
@@ -270,10 +274,9 @@ type tx struct {
 	tx    *sql.Tx
 	stmts []*sql.Stmt
 	h     *handle
-	// relisted are the accounts whose listings flushListings brings up to
-	// date when fn has made all its changes, once each however many
-	// changes there were.
-	relisted map[string]bool
+	// listings are the accounts whose listings the search index brings
+	// up to date when fn has made all its changes.
+	listings searchindex.Changes
 	// unprepared are the built queries the transaction prepared for itself.
 	unprepared []string
 }
@@ -285,6 +288,9 @@ var _ accountd.Tx = (*tx)(nil)
 func (t *tx) stmt(ctx context.Context, q query) *sql.Stmt {
 	return t.tx.StmtContext(ctx, t.stmts[q])
 }
+
+// Stmt is built, for the search index.
+func (t *tx) Stmt(ctx context.Context, query string) (*sql.Stmt, error) { return t.built(ctx, query) }
 
 // built returns the statement of SQL built at run time, bound to the
 // transaction. The first transaction to run a query prepares it for itself,

@@ -100,7 +100,7 @@ func (t *tx) SetTags(ctx context.Context, accountID string, tags []accountd.Tag,
 			return nil, wrap("set tags", err)
 		}
 	}
-	t.relist(accountID)
+	t.listings.Note(accountID)
 	docs := []accountd.Tag{}
 	if err := t.tags(ctx, []string{accountID}, func(_, _ string, tag accountd.Tag) { docs = append(docs, tag) }); err != nil {
 		return nil, wrap("set tags", err)

@@ -6,7 +6,7 @@ ALTER TABLE accounts ADD COLUMN owner_id TEXT REFERENCES accounts (id);
 
 -- seq orders accounts as the default sort does, by created_at then id, in
 -- one integer: created_at's milliseconds shifted left 12 bits, plus a place
--- among the accounts created in the same millisecond (see newSeq). Both
+-- among the accounts created in the same millisecond (see searchindex.Changes.NewSeq). Both
 -- never change, so neither does seq. It is the rowid of the listing and of
 -- its full-text entry, which is what lets a search walk its matches in
 -- the default order without looking each one up.
@@ -15,7 +15,7 @@ UPDATE accounts SET seq = created_at * 4096 + 2048 +
 	(SELECT count(*) FROM accounts AS same WHERE same.created_at = accounts.created_at AND same.id < accounts.id);
 CREATE UNIQUE INDEX accounts_seq ON accounts (seq);
 
--- code names a tag inside the full-text index's facets (see facets.go):
+-- code names a tag inside the full-text index's facets (see sqlite/searchindex/facet.go):
 -- small, dense and never reused, unlike the id.
 ALTER TABLE tags ADD COLUMN code INTEGER;
 UPDATE tags SET code = rowid;

@@ -1,5 +1,5 @@
 -- The store writes the full-text index itself, one statement for all the
--- entries a transaction changes (see writeListings). Written by triggers,
+-- entries a transaction changes (see searchindex.Changes.Write). Written by triggers,
 -- entry by entry, the index made FTS5 write a segment per listing: it
 -- writes its pending terms out whenever a later statement of the
 -- transaction may need rolling back on its own.

@@ -12,7 +12,7 @@ UPDATE accounts SET slot = rowid;
 CREATE UNIQUE INDEX accounts_slot ON accounts (slot);
 
 -- The slots, in a block of 65,536 from block × 65,536, whose listings hold
--- the term (see bitTerms), as a serialized Roaring bitmap of the slots'
+-- the term (see searchindex bitTerms), as a serialized Roaring bitmap of the slots'
 -- offsets in the block. A block none of whose listings holds the term has
 -- no row. The store writes them with the listings; migration 7 fills them.
 CREATE TABLE listing_bits (

@@ -1,5 +1,5 @@
 -- The index keeps a listing's search text in the column of its
--- completeness step, text_0 to text_100 (see textSteps): a search with text
+-- completeness step, text_0 to text_100 (see searchindex textSteps): a search with text
 -- and a completeness range then names the columns of its steps, rather than
 -- intersect the text with a completeness facet, which at 70 and above is
 -- held by a third of the listings. listing_text shows the listings as these
@@ -41,4 +41,4 @@ CREATE VIRTUAL TABLE listing_search USING fts5 (
 INSERT INTO listing_search (rowid, text_0, text_10, text_20, text_30, text_40, text_50, text_60, text_70, text_80, text_90, text_100, facets)
 	SELECT seq, text_0, text_10, text_20, text_30, text_40, text_50, text_60, text_70, text_80, text_90, text_100, facets FROM listing_text;
 -- The migration's Go step lists every account again and then merges the
--- index into one segment (see backfillListings).
+-- index into one segment (see searchindex.Backfill).

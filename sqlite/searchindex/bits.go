@@ -1,4 +1,4 @@
-package sqlite
+package searchindex
 
 import (
 	"cmp"
@@ -55,7 +55,7 @@ type bitChanges map[termBlock]*slotChanges
 
 // note records the change of one listing from was to is, either nil when
 // the account was or is not listed.
-func (c bitChanges) note(was, is *listing) {
+func (ch bitChanges) note(was, is *listing) {
 	var old, now []string
 	var slot int64
 	if was != nil {
@@ -69,43 +69,42 @@ func (c bitChanges) note(was, is *listing) {
 	for _, term := range now {
 		if _, found := slices.BinarySearch(old, term); !found {
 			at.term = term
-			c.changes(at).add = append(c.changes(at).add, offset)
+			ch.changes(at).add = append(ch.changes(at).add, offset)
 		}
 	}
 	for _, term := range old {
 		if _, found := slices.BinarySearch(now, term); !found {
 			at.term = term
-			c.changes(at).remove = append(c.changes(at).remove, offset)
+			ch.changes(at).remove = append(ch.changes(at).remove, offset)
 		}
 	}
 }
 
-func (c bitChanges) changes(at termBlock) *slotChanges {
-	s := c[at]
+func (ch bitChanges) changes(at termBlock) *slotChanges {
+	s := ch[at]
 	if s == nil {
 		s = &slotChanges{}
-		c[at] = s
+		ch[at] = s
 	}
 	return s
 }
 
-var (
-	qBitsRead   = newQuery("SELECT bits FROM listing_bits WHERE term = ? AND block = ?")
-	qBitsPut    = newQuery("INSERT INTO listing_bits (term, block, bits) VALUES (?1, ?2, ?3) ON CONFLICT DO UPDATE SET bits = ?3")
-	qBitsDelete = newQuery("DELETE FROM listing_bits WHERE term = ? AND block = ?")
-	qBitsOf     = newQuery("SELECT block, bits FROM listing_bits WHERE term = ?")
+const (
+	qBitsRead   = "SELECT bits FROM listing_bits WHERE term = ? AND block = ?"
+	qBitsPut    = "INSERT INTO listing_bits (term, block, bits) VALUES (?1, ?2, ?3) ON CONFLICT DO UPDATE SET bits = ?3"
+	qBitsDelete = "DELETE FROM listing_bits WHERE term = ? AND block = ?"
+	qBitsOf     = "SELECT block, bits FROM listing_bits WHERE term = ?"
 )
 
-// write applies the changes to listing_bits through the statements stmt
-// gives.
-func (c bitChanges) write(ctx context.Context, stmt func(query) (*sql.Stmt, error)) error {
-	if len(c) == 0 {
+// write applies the changes to listing_bits.
+func (ch bitChanges) write(ctx context.Context, c Conn) error {
+	if len(ch) == 0 {
 		return nil
 	}
-	keys := slices.SortedFunc(maps.Keys(c), func(a, b termBlock) int {
+	keys := slices.SortedFunc(maps.Keys(ch), func(a, b termBlock) int {
 		return cmp.Or(strings.Compare(a.term, b.term), cmp.Compare(a.block, b.block))
 	})
-	read, err := stmt(qBitsRead)
+	read, err := c.Stmt(ctx, qBitsRead)
 	if err != nil {
 		return err
 	}
@@ -121,14 +120,14 @@ func (c bitChanges) write(ctx context.Context, stmt func(query) (*sql.Stmt, erro
 				return err
 			}
 		}
-		bits.AddMany(c[at].add)
-		for _, offset := range c[at].remove {
+		bits.AddMany(ch[at].add)
+		for _, offset := range ch[at].remove {
 			bits.Remove(offset)
 		}
 		if bits.IsEmpty() {
-			err = execStmt(ctx, stmt, qBitsDelete, at.term, at.block)
+			err = exec(ctx, c, qBitsDelete, at.term, at.block)
 		} else if stored, err = bits.ToBytes(); err == nil {
-			err = execStmt(ctx, stmt, qBitsPut, at.term, at.block, stored)
+			err = exec(ctx, c, qBitsPut, at.term, at.block, stored)
 		}
 		if err != nil {
 			return err
@@ -146,9 +145,13 @@ type termFilter struct {
 }
 
 // countTerms counts the listings f selects, block by block.
-func (t *tx) countTerms(ctx context.Context, f *termFilter) (int, error) {
+func countTerms(ctx context.Context, c Conn, f *termFilter) (int, error) {
+	bitsOf, err := c.Stmt(ctx, qBitsOf)
+	if err != nil {
+		return 0, err
+	}
 	load := func(term string) (map[int64]*roaring.Bitmap, error) {
-		rows, err := t.stmt(ctx, qBitsOf).QueryContext(ctx, term)
+		rows, err := bitsOf.QueryContext(ctx, term)
 		if err != nil {
 			return nil, err
 		}
@@ -237,7 +240,7 @@ blocks:
 }
 
 // backfillBits fills listing_bits from the listings, once.
-func backfillBits(ctx context.Context, tx *sql.Tx) error {
+func backfillBits(ctx context.Context, c Conn, tx *sql.Tx) error {
 	rows, err := tx.QueryContext(ctx, "SELECT a.slot, l.facets, l.search_text FROM listings AS l JOIN accounts AS a ON a.id = l.account_id")
 	if err != nil {
 		return err
@@ -254,7 +257,5 @@ func backfillBits(ctx context.Context, tx *sql.Tx) error {
 	if err := errors.Join(rows.Err(), rows.Close()); err != nil {
 		return err
 	}
-	stmt, done := prepareIn(ctx, tx)
-	defer done()
-	return changes.write(ctx, stmt)
+	return changes.write(ctx, c)
 }
