@@ -28,7 +28,7 @@ func (s *Server) register(w http.ResponseWriter, r *http.Request) error {
 	if err := decode(w, r, &body); err != nil {
 		return err
 	}
-	auth, err := s.svc.Register(r.Context(), client(r), accountd.RegisterInput(body))
+	auth, err := s.svc.Register(r.Context(), s.client(r), accountd.RegisterInput(body))
 	if err != nil {
 		return err
 	}
@@ -44,7 +44,7 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) error {
 	if err := decode(w, r, &body); err != nil {
 		return err
 	}
-	res, err := s.svc.Login(r.Context(), client(r), body.Email, body.Password)
+	res, err := s.svc.Login(r.Context(), s.client(r), body.Email, body.Password)
 	if err != nil {
 		return err
 	}
@@ -59,7 +59,7 @@ func (s *Server) verifyEmail(w http.ResponseWriter, r *http.Request, c *caller) 
 	if err := decode(w, r, &body); err != nil {
 		return err
 	}
-	if err := s.svc.VerifyEmail(r.Context(), client(r), c.account.ID, body.Code); err != nil {
+	if err := s.svc.VerifyEmail(r.Context(), s.client(r), c.account.ID, body.Code); err != nil {
 		return err
 	}
 	writeOK(w, http.StatusOK, "Email verified", empty)
@@ -67,7 +67,7 @@ func (s *Server) verifyEmail(w http.ResponseWriter, r *http.Request, c *caller) 
 }
 
 func (s *Server) resendVerification(w http.ResponseWriter, r *http.Request, c *caller) error {
-	if err := s.svc.ResendVerification(r.Context(), client(r), c.account.ID); err != nil {
+	if err := s.svc.ResendVerification(r.Context(), s.client(r), c.account.ID); err != nil {
 		return err
 	}
 	writeOK(w, http.StatusOK, "We mailed you a new code", empty)
@@ -81,7 +81,7 @@ func (s *Server) forgotPassword(w http.ResponseWriter, r *http.Request) error {
 	if err := decode(w, r, &body); err != nil {
 		return err
 	}
-	if err := s.svc.ForgotPassword(r.Context(), client(r), body.Email); err != nil {
+	if err := s.svc.ForgotPassword(r.Context(), s.client(r), body.Email); err != nil {
 		return err
 	}
 	writeOK(w, http.StatusAccepted, "If an account has this address, we mailed it a reset code", empty)
@@ -97,7 +97,7 @@ func (s *Server) resetPassword(w http.ResponseWriter, r *http.Request) error {
 	if err := decode(w, r, &body); err != nil {
 		return err
 	}
-	if err := s.svc.ResetPassword(r.Context(), client(r), body.Email, body.Code, body.NewPassword); err != nil {
+	if err := s.svc.ResetPassword(r.Context(), s.client(r), body.Email, body.Code, body.NewPassword); err != nil {
 		return err
 	}
 	writeOK(w, http.StatusOK, "Password reset; sign in with the new password", empty)

@@ -38,6 +38,8 @@ type env struct {
 	svc   *accountd.Service
 	store accountd.Store
 	smtp  *mailtest.Server
+	// client sends the requests; nil is http.DefaultClient.
+	client *http.Client
 }
 
 // storeKind names a store an env can run on.
@@ -114,7 +116,7 @@ func newEnvOn(t testing.TB, kind storeKind, tune ...func(*accountd.Config)) *env
 	done := make(chan struct{})
 	go func() { relay.Run(relayCtx); close(done) }()
 	t.Cleanup(func() { stop(); <-done })
-	srv := httptest.NewServer(accounthttp.NewServer(svc, store, log))
+	srv := httptest.NewServer(accounthttp.NewServer(svc, store, log, accounthttp.Config{}))
 	t.Cleanup(srv.Close)
 	return &env{t: t, kind: kind, url: srv.URL, svc: svc, store: store, smtp: smtp}
 }
@@ -223,7 +225,11 @@ func (e *env) raw(method, path string, header map[string]string, body []byte) *r
 	for k, v := range header {
 		req.Header.Set(k, v)
 	}
-	res, err := http.DefaultClient.Do(req)
+	client := e.client
+	if client == nil {
+		client = http.DefaultClient
+	}
+	res, err := client.Do(req)
 	if err != nil {
 		e.t.Fatal(err)
 	}

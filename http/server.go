@@ -8,7 +8,6 @@ import (
 	"encoding/hex"
 	"fmt"
 	"log/slog"
-	"net"
 	"net/http"
 	"runtime/debug"
 	"strings"
@@ -27,13 +26,19 @@ type Server struct {
 	svc     *accountd.Service
 	store   Pinger
 	log     *slog.Logger
+	proxies Proxies
 	mux     *http.ServeMux
 	handler http.Handler
 }
 
+// Config is what the HTTP face is told beside the service.
+type Config struct {
+	Proxies Proxies
+}
+
 // NewServer returns the handler of the whole API.
-func NewServer(svc *accountd.Service, store Pinger, log *slog.Logger) *Server {
-	s := &Server{svc: svc, store: store, log: log, mux: http.NewServeMux()}
+func NewServer(svc *accountd.Service, store Pinger, log *slog.Logger, c Config) *Server {
+	s := &Server{svc: svc, store: store, log: log, proxies: c.Proxies, mux: http.NewServeMux()}
 	s.routes()
 	s.handler = s.withRequestLog(s.withRecover(http.HandlerFunc(s.route)))
 	return s
@@ -156,15 +161,6 @@ func bearerToken(r *http.Request) (string, error) {
 	return strings.TrimSpace(token), nil
 }
 
-// client is who is calling, for limits and session records.
-func client(r *http.Request) accountd.Client {
-	ip, _, err := net.SplitHostPort(r.RemoteAddr)
-	if err != nil {
-		ip = r.RemoteAddr
-	}
-	return accountd.Client{IP: ip, UserAgent: r.UserAgent()}
-}
-
 func (s *Server) withRecover(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		defer func() {
@@ -207,7 +203,8 @@ func (s *Server) withRequestLog(next http.Handler) http.Handler {
 		rec := &statusRecorder{ResponseWriter: w, status: http.StatusOK}
 		next.ServeHTTP(rec, r)
 		s.log.LogAttrs(r.Context(), slog.LevelInfo, "request",
-			slog.String("request_id", id), slog.String("method", r.Method), slog.String("path", shortPath(r.URL.Path)),
+			slog.String("request_id", id), slog.String("client", s.proxies.clientAddr(r)),
+			slog.String("method", r.Method), slog.String("path", shortPath(r.URL.Path)),
 			slog.Int("status", rec.status), slog.Float64("duration_ms", float64(time.Since(start).Microseconds())/1000))
 	})
 }

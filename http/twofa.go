@@ -41,7 +41,7 @@ func (s *Server) activateTwoFA(w http.ResponseWriter, r *http.Request, c *caller
 	if err := decode(w, r, &body); err != nil {
 		return err
 	}
-	codes, err := s.svc.ActivateTwoFA(r.Context(), client(r), c.account.ID, body.Code)
+	codes, err := s.svc.ActivateTwoFA(r.Context(), s.client(r), c.account.ID, body.Code)
 	if err != nil {
 		return err
 	}
@@ -58,7 +58,7 @@ func (s *Server) deactivateTwoFA(w http.ResponseWriter, r *http.Request, c *call
 	if err := decode(w, r, &body); err != nil {
 		return err
 	}
-	if err := s.svc.DeactivateTwoFA(r.Context(), client(r), c.account.ID, body.Code); err != nil {
+	if err := s.svc.DeactivateTwoFA(r.Context(), s.client(r), c.account.ID, body.Code); err != nil {
 		return err
 	}
 	writeOK(w, http.StatusOK, "OK", empty)
@@ -79,7 +79,7 @@ func (s *Server) sendTwoFAEmail(w http.ResponseWriter, r *http.Request, c *calle
 	if emailType == "" {
 		emailType = body.EmailType
 	}
-	if err := s.svc.SendTwoFAEmail(r.Context(), client(r), c.session, body.Password, emailType); err != nil {
+	if err := s.svc.SendTwoFAEmail(r.Context(), s.client(r), c.session, body.Password, emailType); err != nil {
 		return err
 	}
 	writeOK(w, http.StatusOK, "Success", empty)
@@ -94,7 +94,7 @@ func (s *Server) completeLogin(w http.ResponseWriter, r *http.Request) error {
 	if err := decode(w, r, &body); err != nil {
 		return err
 	}
-	auth, err := s.svc.CompleteLogin(r.Context(), client(r), body.Challenge, body.Code)
+	auth, err := s.svc.CompleteLogin(r.Context(), s.client(r), body.Challenge, body.Code)
 	if err != nil {
 		return err
 	}

@@ -365,8 +365,8 @@ func TestHelp(t *testing.T) {
 		{[]string{"help"}, nil},
 		{[]string{"admin", "--help"}, nil},
 		{[]string{"serve", "--help"}, []string{"addr", "argon2-iterations", "argon2-memory", "argon2-parallelism", "database",
-			"hash-concurrency", "issuer", "log-level", "mail-from", "public-url", "rate-limit-account", "rate-limit-ip",
-			"secret-key", "shutdown-timeout", "smtp", "token-ttl"}},
+			"hash-concurrency", "issuer", "log-level", "mail-from", "proxy-header", "public-url", "rate-limit-account", "rate-limit-ip",
+			"secret-key", "shutdown-timeout", "smtp", "token-ttl", "trusted-proxies"}},
 		{[]string{"migrate", "--help"}, []string{"database"}},
 		{[]string{"admin", "create", "--help"}, slices.Concat(argon2, []string{"database", "email", "first-name", "last-name", "log-level"})},
 	} {
@@ -407,6 +407,8 @@ func TestUsageErrors(t *testing.T) {
 		{[]string{"admin", "delete"}, nil, "unknown admin command \"delete\"\nRun 'accountd admin --help' for usage."},
 		{[]string{"admin", "create", "--database", db, "--addr", ":0"}, nil, "flag provided but not defined: -addr\nRun 'accountd admin create --help' for usage."},
 		{[]string{"bench"}, nil, "unknown command \"bench\"\nRun 'accountd --help' for usage."},
+		{[]string{"serve", "--trusted-proxies", "10.0.0.0/8,proxy.local"}, nil, "invalid value \"10.0.0.0/8,proxy.local\" for flag -trusted-proxies: \"proxy.local\" is no CIDR (such as 10.0.0.0/8) or address\nRun 'accountd serve --help' for usage."},
+		{[]string{"serve", "--proxy-header", "X-Real-IP"}, nil, "invalid value \"X-Real-IP\" for flag -proxy-header: want X-Forwarded-For or Forwarded\nRun 'accountd serve --help' for usage."},
 		{[]string{"migrate", "--database", db, "--log-level", "info"}, nil, "flag provided but not defined: -log-level\nRun 'accountd migrate --help' for usage."},
 	} {
 		var stdout, stderr bytes.Buffer

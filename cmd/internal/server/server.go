@@ -14,6 +14,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/netip"
 	netmail "net/mail"
 	"net/url"
 	"os"
@@ -40,6 +41,7 @@ type Config struct {
 	Hash           accountd.HashParams
 	HashConcurrent int
 	ShutdownWait   time.Duration
+	Proxies        accounthttp.Proxies
 }
 
 // DefaultConfig is what a command runs with where its flags and their
@@ -53,6 +55,7 @@ func DefaultConfig() Config {
 		Service:      accountd.DefaultConfig,
 		Hash:         accountd.DefaultHashParams,
 		ShutdownWait: 10 * time.Second,
+		Proxies:      accounthttp.Proxies{Header: "X-Forwarded-For"},
 	}
 	c.Service.PublicURL = "" // Start makes it of the address listened on
 	return c
@@ -87,6 +90,35 @@ func (c *Config) Flags(fs *flag.FlagSet, only ...string) {
 	all.IntVar(&c.HashConcurrent, "hash-concurrency", c.HashConcurrent, "password hashes run at once; more queue (0: one per core)")
 	all.DurationVar(&c.ShutdownWait, "shutdown-timeout", c.ShutdownWait, "how long to let in-flight requests finish on SIGINT/SIGTERM")
 	all.TextVar(&c.LogLevel, "log-level", c.LogLevel, "debug, info, warn or error")
+	all.Func("trusted-proxies", "reverse proxies whose forwarding header names the client, as a comma-separated list of CIDRs or addresses (default: none, every peer is the client)", func(s string) error {
+		c.Proxies.Trusted = nil
+		for _, item := range strings.Split(s, ",") {
+			item = strings.TrimSpace(item)
+			if item == "" {
+				continue
+			}
+			prefix, err := netip.ParsePrefix(item)
+			if addr, addrErr := netip.ParseAddr(item); addrErr == nil {
+				prefix, err = addr.Unmap().Prefix(addr.Unmap().BitLen())
+			}
+			if err != nil {
+				return fmt.Errorf("%q is no CIDR (such as 10.0.0.0/8) or address", item)
+			}
+			c.Proxies.Trusted = append(c.Proxies.Trusted, prefix.Masked())
+		}
+		return nil
+	})
+	all.Func("proxy-header", "the header the trusted proxies append the client's address to: X-Forwarded-For (default) or Forwarded", func(s string) error {
+		switch {
+		case strings.EqualFold(s, "X-Forwarded-For"):
+			c.Proxies.Header = "X-Forwarded-For"
+		case strings.EqualFold(s, "Forwarded"):
+			c.Proxies.Header = "Forwarded"
+		default:
+			return errors.New("want X-Forwarded-For or Forwarded")
+		}
+		return nil
+	})
 	declare := func(f *flag.Flag) { fs.Var(f.Value, f.Name, f.Usage) }
 	if len(only) == 0 {
 		all.VisitAll(declare)
@@ -194,7 +226,7 @@ func Start(ctx context.Context, c Config, log *slog.Logger) (*App, error) {
 	a := &App{
 		Addr: ln.Addr().String(), log: log, store: store, relay: relay, wait: c.ShutdownWait, served: make(chan error, 1),
 		server: &http.Server{
-			Handler:           accounthttp.NewServer(svc, store, log),
+			Handler:           accounthttp.NewServer(svc, store, log, accounthttp.Config{Proxies: c.Proxies}),
 			ReadHeaderTimeout: 5 * time.Second,
 			ReadTimeout:       30 * time.Second,
 			WriteTimeout:      30 * time.Second,
