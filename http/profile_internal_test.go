@@ -52,6 +52,37 @@ func TestProfileRequestDecodesAsEncodingJSON(t *testing.T) {
 			errors: []string{"a: cannot be changed here", "z: cannot be changed here"}},
 		{body: `{"FIRSTNAME":"x","profile":{"Contact":{}}}`,
 			errors: []string{"FIRSTNAME: cannot be changed here", "profile.Contact: cannot be changed here"}},
+		// The last of a repeated name counts whole: what an earlier one gave,
+		// a value, an error or a level's fields, leaves no trace.
+		{body: `{"firstName":"A","firstName":5}`, errors: []string{"firstName: must be a string or null"}},
+		{body: "{\"lastName\":\"a\xffb\",\"x\":1,\"lastName\":\"ok\",\"x\":{}}", want: accountd.ProfilePatch{LastName: text("ok")},
+			errors: []string{"x: cannot be changed here"}},
+		{body: `{"profile":{"bio":{"title":"T","x":1},"x":1},"isPrivate":true,"profile":{"bio":{"description":"D"}}}`,
+			want: accountd.ProfilePatch{Description: text("D"), IsPrivate: new(true)}},
+		{body: `{"profile":{"bio":{"title":5}},"profile":null}`,
+			want: accountd.ProfilePatch{Country: text(""), State: text(""), City: text(""), Address: text(""), Phone: text(""),
+				Title: text(""), Description: text(""), About: text(""), Availability: text(""), Tags: &[]string{}}},
+		{body: `{"socials":{"github":"g"},"socials":"x"}`, errors: []string{"socials: must be an object or null"}},
+		{body: `{"socials":null,"socials":{"website":"w"}}`, want: accountd.ProfilePatch{Website: text("w")}},
+		{body: `{"profile":{"talent":{"tags":["a"]},"talent":{"about":"A"},"talent":{"tags":"t"}}}`,
+			errors: []string{"profile.talent.tags: must be an array of strings or null"}},
+		// Names are unescaped before they are compared, and sorted as
+		// unescaped.
+		{body: `{"first\u004eame":"A","firstName":"B","lastName":"C","last\u004eame":"D"}`,
+			want: accountd.ProfilePatch{FirstName: text("B"), LastName: text("D")}},
+		{body: `{"pro\u0066ile":{"b\u0069o":{"title":"T"}},"\u007a":1,"\u0041":1,"y\ud800":1}`, want: accountd.ProfilePatch{Title: text("T")},
+			errors: []string{"A: cannot be changed here", "y\ufffd: cannot be changed here", "z: cannot be changed here"}},
+		// Each level's errors in the byte order of its names, a nested
+		// level's at its name's place.
+		{body: `{"b":1,"B":1,"_":1,"a":1,"profile":{"Z":1,"bio":{"title":"\u00e9"},"a":1}}`, want: accountd.ProfilePatch{Title: text("é")},
+			errors: []string{"B: cannot be changed here", "_: cannot be changed here", "a: cannot be changed here", "b: cannot be changed here",
+				"profile.Z: cannot be changed here", "profile.a: cannot be changed here"}},
+		{body: `{"zeta":1,"profile":{"talent":{"tags":5,"q":1},"contact":{"phone":5},"bio":"x"},"alpha":1,"socials":{"x":1}}`,
+			errors: []string{"alpha: cannot be changed here", "profile.bio: must be an object or null", "profile.contact.phone: must be a string or null",
+				"profile.talent.q: cannot be changed here", "profile.talent.tags: must be an array of strings or null", "socials.x: cannot be changed here",
+				"zeta: cannot be changed here"}},
+		{body: "{ }", want: accountd.ProfilePatch{}},
+		{body: "{\"profile\" :\n\t{ } }", want: accountd.ProfilePatch{}},
 	}
 	for _, c := range cases {
 		var r profileRequest
@@ -72,6 +103,40 @@ func TestProfileRequestDecodesAsEncodingJSON(t *testing.T) {
 		if !reflect.DeepEqual(got, c.errors) {
 			t.Errorf("%s: errors\n%q, want\n%q", c.body, got, c.errors)
 		}
+	}
+}
+
+// TestProfileRequestRefusesANonObject: a body that is not an object is
+// refused as encoding/json refuses one for a struct.
+func TestProfileRequestRefusesANonObject(t *testing.T) {
+	for _, body := range []string{`null`, `[]`, `[{}]`, `"x"`, `5`, `true`} {
+		var r profileRequest
+		var typeErr *json.UnmarshalTypeError
+		if err := json.Unmarshal([]byte(body), &r); !errors.As(err, &typeErr) ||
+			*typeErr != (json.UnmarshalTypeError{Value: "non-object", Type: reflect.TypeFor[profileBody]()}) {
+			t.Errorf("%s: %#v", body, err)
+		}
+	}
+}
+
+// TestProfileProblemsInOrder: the answer names the fields refused in
+// reading, then those the domain refuses, under their paths in the body.
+func TestProfileProblemsInOrder(t *testing.T) {
+	body := `{"socials":{"github":"https://gitlab.com/x","x":1},"profile":{"contact":{"phone":"bad"},"talent":{"tags":["ok",""]}},"firstName":null,"b":1}`
+	var r profileRequest
+	if err := json.Unmarshal([]byte(body), &r); err != nil {
+		t.Fatal(err)
+	}
+	_, err := r.body.patch().Normalize()
+	var got []string
+	var e *accountd.Error
+	if errors.As(r.problems(err), &e) {
+		for _, f := range e.Fields {
+			got = append(got, f.Field)
+		}
+	}
+	if want := []string{"b", "socials.x", "firstName", "profile.contact.phone", "profile.talent.tags[1]", "socials.github"}; !reflect.DeepEqual(got, want) {
+		t.Errorf("fields %q, want %q", got, want)
 	}
 }
 
