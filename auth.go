@@ -110,15 +110,21 @@ func (s *Service) assignUniqueCodes(ctx context.Context, tx Tx, a *Account) erro
 // before there is one.
 type LoginResult struct {
 	Auth      *Auth
-	Challenge string // when the account has a second factor
+	Challenge string // when the account has a second factor, or must verify
 	TwoFAType string
+	// Verify is set when the challenge is for a code mailed to the account
+	// because of the failed logins before this one, not its second factor.
+	Verify bool
 }
 
 // Login checks an email and password and opens a session, or, when the
-// account has a second factor, a challenge for it. An unknown email and a
-// wrong password get the same answer after the same work.
+// account has a second factor, a challenge for it; or when the email has
+// had LoginVerifyAfter failed logins, a challenge for a code mailed to the
+// account. An unknown email and a wrong password get the same answer after
+// the same work.
 func (s *Service) Login(ctx context.Context, c Client, email, password string) (*LoginResult, error) {
-	if err := s.limit(ctx, "login", "ip", c.IP, s.cfg.IPLimit); err != nil {
+	undoIP, err := s.reserve(ctx, "login", "ip", c.IP, s.cfg.IPLimit)
+	if err != nil {
 		return nil, err
 	}
 	var v Validation
@@ -129,12 +135,14 @@ func (s *Service) Login(ctx context.Context, c Client, email, password string) (
 	if err := v.Err(); err != nil {
 		return nil, err
 	}
-	if err := s.limit(ctx, "login", "email", strings.ToLower(email), s.cfg.AccountLimit); err != nil {
+	key := strings.ToLower(email)
+	undoPair, err := s.reserve(ctx, "login", "email-ip", key+" "+c.IP, s.cfg.AccountLimit)
+	if err != nil {
 		return nil, err
 	}
 	var a *Account
-	err := s.store.Read(ctx, func(tx Tx) (err error) {
-		a, err = tx.AccountByEmail(ctx, strings.ToLower(email))
+	err = s.store.Read(ctx, func(tx Tx) (err error) {
+		a, err = tx.AccountByEmail(ctx, key)
 		return err
 	})
 	if err != nil && !errors.Is(err, ErrNotFound) {
@@ -149,8 +157,20 @@ func (s *Service) Login(ctx context.Context, c Client, email, password string) (
 		return nil, err
 	}
 	if !match {
+		if r := s.cfg.LoginVerifyAfter; r.N > 0 {
+			if _, _, err := s.store.Hit(ctx, limitKey("login", "failed", key), r.Window, s.now()); err != nil {
+				return nil, err
+			}
+		}
 		return nil, Errorf(KindUnauthorized, "invalid_credentials", "The email or password is incorrect")
 	}
+	undoIP()
+	undoPair()
+	failed, err := s.store.Hits(ctx, limitKey("login", "failed", key), s.now())
+	if err != nil {
+		return nil, err
+	}
+	verify := s.cfg.LoginVerifyAfter.N > 0 && failed >= s.cfg.LoginVerifyAfter.N
 	var rehash string
 	if stale {
 		if rehash, err = s.hasher.Hash(ctx, password); err != nil {
@@ -171,13 +191,16 @@ func (s *Service) Login(ctx context.Context, c Client, email, password string) (
 		if rehash != "" {
 			cur.PasswordHash = rehash
 		}
-		if cur.TwoFA.Status {
+		if cur.TwoFA.Status || verify {
 			code, challenge := NewChallenge(now, cur.ID)
 			result = LoginResult{Challenge: challenge, TwoFAType: cur.TwoFA.Type}
+			if !cur.TwoFA.Status {
+				result.TwoFAType, result.Verify = TwoFAEmail, true
+			}
 			if err := tx.PutCode(ctx, code); err != nil {
 				return err
 			}
-			if cur.TwoFA.Type == TwoFAEmail {
+			if result.TwoFAType == TwoFAEmail {
 				if err := s.queueCode(ctx, tx, cur, PurposeTwoFA, now); err != nil {
 					return err
 				}

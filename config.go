@@ -12,6 +12,13 @@ type Config struct {
 	// set-ups and mailed codes.
 	IPLimit      Rate
 	AccountLimit Rate
+	// A login counts only when it fails: per client address (IPLimit) and
+	// per email and client address (AccountLimit), each refusing past its
+	// limit; and per email from every address, which refuses nothing but,
+	// past LoginVerifyAfter, has a right password answered with a code
+	// mailed to the account instead of a session. So no one can lock the
+	// owner out, and the password alone does not get a guesser in.
+	LoginVerifyAfter Rate
 	// ForgotMinDuration pads forgot-password answers so a known and an
 	// unknown address take the same time.
 	ForgotMinDuration time.Duration
@@ -25,6 +32,7 @@ var DefaultConfig = Config{
 	SessionTTL:        30 * 24 * time.Hour,
 	IPLimit:           Rate{N: 100, Window: 10 * time.Minute},
 	AccountLimit:      Rate{N: 10, Window: 15 * time.Minute},
+	LoginVerifyAfter:  Rate{N: 20, Window: time.Hour},
 	ForgotMinDuration: 250 * time.Millisecond,
 	PublicURL:         "http://127.0.0.1:8080",
 	Issuer:            "accountd",

@@ -217,10 +217,15 @@ func (s *Service) ResetPassword(ctx context.Context, c Client, email, code, newP
 		}
 		return tx.EnqueueMail(ctx, passwordChangedMail(now, a, s.cfg.PublicURL))
 	})
-	if err == nil {
-		s.MailQueued()
+	if err != nil {
+		return err
 	}
-	return err
+	s.MailQueued()
+	// Whatever was guessed before, the password is new.
+	if err := s.store.ClearHits(ctx, limitKey("login", "failed", a.EmailKey)); err != nil {
+		s.log.WarnContext(ctx, "failed logins stay counted", "err", err)
+	}
+	return nil
 }
 
 // ChangePassword replaces the password after checking the old one and ends
@@ -269,10 +274,15 @@ func (s *Service) ChangePassword(ctx context.Context, sess *Session, oldPassword
 		}
 		return tx.EnqueueMail(ctx, passwordChangedMail(now, a, s.cfg.PublicURL))
 	})
-	if err == nil {
-		s.MailQueued()
+	if err != nil {
+		return err
 	}
-	return err
+	s.MailQueued()
+	// Whatever was guessed before, the password is new.
+	if err := s.store.ClearHits(ctx, limitKey("login", "failed", a.EmailKey)); err != nil {
+		s.log.WarnContext(ctx, "failed logins stay counted", "err", err)
+	}
+	return nil
 }
 
 // checkPassword answers 401 naming field when pw is not a's password.

@@ -47,18 +47,35 @@ func (r *Rate) Set(s string) error {
 // limit counts one attempt at action by subject and refuses it once the
 // rate is exceeded.
 func (s *Service) limit(ctx context.Context, action, scope, subject string, r Rate) error {
+	_, err := s.reserve(ctx, action, scope, subject, r)
+	return err
+}
+
+// reserve is limit for an action that counts only when it fails: undo
+// takes the count back once the attempt succeeds. Counting up front, not
+// after the failure, keeps concurrent attempts from all passing the check
+// before any has failed.
+func (s *Service) reserve(ctx context.Context, action, scope, subject string, r Rate) (undo func(), err error) {
 	if r.N == 0 {
-		return nil
+		return func() {}, nil
 	}
 	now := s.now()
-	count, resetAt, err := s.store.Hit(ctx, action+":"+scope+":"+subject, r.Window, now)
+	key := limitKey(action, scope, subject)
+	count, resetAt, err := s.store.Hit(ctx, key, r.Window, now)
 	if err != nil {
-		return err
+		return nil, err
 	}
-	if count <= r.N {
-		return nil
+	if count > r.N {
+		wait := max(resetAt.Sub(now), time.Second)
+		return nil, &Error{Kind: KindRateLimited, Code: "rate_limited", RetryAfter: wait,
+			Message: fmt.Sprintf("Too many attempts; try again in %s", wait.Round(time.Second))}
 	}
-	wait := max(resetAt.Sub(now), time.Second)
-	return &Error{Kind: KindRateLimited, Code: "rate_limited", RetryAfter: wait,
-		Message: fmt.Sprintf("Too many attempts; try again in %s", wait.Round(time.Second))}
+	return func() {
+		// Left counted, an attempt that succeeded only tightens the limit.
+		if err := s.store.UndoHit(ctx, key, s.now()); err != nil {
+			s.log.WarnContext(ctx, "a successful attempt stays counted", "action", action, "err", err)
+		}
+	}, nil
 }
+
+func limitKey(action, scope, subject string) string { return action + ":" + scope + ":" + subject }

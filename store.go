@@ -27,6 +27,13 @@ type Store interface {
 	// length and returns the count so far in the current window and when
 	// that window ends. It commits on its own: a refused request still counts.
 	Hit(ctx context.Context, key string, window time.Duration, now time.Time) (count int, resetAt time.Time, err error)
+	// Hits is key's count in its window at now, 0 when none is open.
+	Hits(ctx context.Context, key string, now time.Time) (int, error)
+	// UndoHit takes back one count of key's window open at now, if any:
+	// an attempt counted up front that turned out not to count.
+	UndoHit(ctx context.Context, key string, now time.Time) error
+	// ClearHits forgets key's count.
+	ClearHits(ctx context.Context, key string) error
 
 	// ClaimMail leases up to max unsent mails that are due at now, so that
 	// no other sender takes them until the lease ends.

@@ -208,7 +208,8 @@ func (s *Service) SendTwoFAEmail(ctx context.Context, c Client, sess *Session, p
 
 // CompleteLogin finishes a sign-in that a second factor holds up.
 func (s *Service) CompleteLogin(ctx context.Context, c Client, challenge, code string) (*Auth, error) {
-	if err := s.limit(ctx, "login", "ip", c.IP, s.cfg.IPLimit); err != nil {
+	undoIP, err := s.reserve(ctx, "login", "ip", c.IP, s.cfg.IPLimit)
+	if err != nil {
 		return nil, err
 	}
 	var v Validation
@@ -227,8 +228,9 @@ func (s *Service) CompleteLogin(ctx context.Context, c Client, challenge, code s
 	}
 	now := s.now()
 	var auth *Auth
+	var emailKey string
 	var verdict error
-	err := s.store.Write(ctx, func(tx Tx) error {
+	err = s.store.Write(ctx, func(tx Tx) error {
 		verdict, auth = nil, nil
 		ch, err := tx.CodeFor(ctx, accountID, PurposeLoginChallenge)
 		if errors.Is(err, ErrNotFound) {
@@ -260,22 +262,37 @@ func (s *Service) CompleteLogin(ctx context.Context, c Client, challenge, code s
 			return err
 		}
 		auth, err = s.createSession(ctx, tx, a, c, now)
+		emailKey = a.EmailKey
 		return err
 	})
 	if err != nil {
 		return nil, err
 	}
+	if verdict == nil {
+		undoIP()
+		// The owner has shown the mailbox or the second factor: the failed
+		// logins before no longer call for a mailed code.
+		if err := s.store.ClearHits(ctx, limitKey("login", "failed", emailKey)); err != nil {
+			s.log.WarnContext(ctx, "failed logins stay counted", "err", err)
+		}
+	}
 	return auth, verdict
 }
 
 // checkSecondFactor reports whether code is a current code of a's active
-// method or one of its unused recovery codes, and uses it up: the code is
+// method (the mailed code when a has none, for a login to verify) or one
+// of its unused recovery codes, and uses it up: the code is
 // deleted, the TOTP step remembered, the recovery code struck off. The
 // caller's transaction commits that even when it refuses the request.
 func (s *Service) checkSecondFactor(ctx context.Context, tx Tx, a *Account, code string, now time.Time) (bool, error) {
 	code = strings.TrimSpace(code)
+	method := a.TwoFA.Type
+	if !a.TwoFA.Status {
+		// A challenge to verify a login: the code mailed for it.
+		method = TwoFAEmail
+	}
 	if validCodeForm(code) {
-		switch a.TwoFA.Type {
+		switch method {
 		case TwoFAGoogleAuth:
 			secret, err := s.sealer.Open(a.TwoFA.Secret)
 			if err != nil {

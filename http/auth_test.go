@@ -421,3 +421,97 @@ func TestMailQueuedWhileSMTPIsDownIsDeliveredOnce(t *testing.T) {
 		}
 	})
 }
+
+// TestLoginLimitsStopAttackersNotOwners: failed logins are what count. An
+// attacker's wrong passwords lock out the attacker's address, not the
+// owner at another; many addresses guessing one account get the owner's
+// right password answered with a code mailed to the account, which a
+// finished challenge or a password reset clears; a right password counts
+// nothing; and all of it holds across two instances of the service.
+func TestLoginLimitsStopAttackersNotOwners(t *testing.T) {
+	eachStore(t, func(t *testing.T, e *env) {
+		other := e.another()
+		login := func(via *env, from, email, pass string) *response {
+			t.Helper()
+			body := []byte(mustJSON(map[string]string{"email": email, "password": pass}))
+			return via.raw("POST", "/v1/auth/login", map[string]string{"Content-Type": "application/json", "X-Forwarded-For": from}, body)
+		}
+		e.register("victim@example.com", "Vic", "Tim")
+		e.mailedCode("victim@example.com") // the address's verification
+
+		// The lockout attack: three wrong passwords from one address lock
+		// that address out of the account, even with the right password.
+		for range 3 {
+			e.must(401, login(e, "198.51.100.1", "victim@example.com", "wrong password"))
+		}
+		e.must(429, login(other, "198.51.100.1", "victim@example.com", password))
+		// The owner, elsewhere, gets in: on either instance.
+		var auth authData
+		e.must(200, login(other, "198.51.100.2", "victim@example.com", password)).data(t, &auth)
+		if auth.Token == "" {
+			t.Fatal("no token")
+		}
+
+		// A distributed guess: five failures in all, from new addresses.
+		e.must(401, login(e, "198.51.100.10", "victim@example.com", "wrong password"))
+		e.must(401, login(other, "198.51.100.11", "victim@example.com", "wrong password"))
+		// Now the right password alone opens no session, wherever it comes
+		// from: it gets a challenge, and the owner a code by mail.
+		var challenge struct {
+			VerificationRequired bool   `json:"verificationRequired"`
+			Challenge            string `json:"challenge"`
+			Type                 string `json:"type"`
+			Token                string `json:"token"`
+		}
+		e.must(200, login(e, "198.51.100.2", "victim@example.com", password)).data(t, &challenge)
+		if !challenge.VerificationRequired || challenge.Challenge == "" || challenge.Type != "email" || challenge.Token != "" {
+			t.Fatalf("login past the threshold: %+v; want a verification challenge by email", challenge)
+		}
+		code := e.mailedCode("victim@example.com")
+		wrong := "000000"
+		if code == wrong {
+			wrong = "000001"
+		}
+		other.must(422, other.do("POST", "/v1/auth/login/2fa", "", map[string]string{"challenge": challenge.Challenge, "code": wrong}))
+		other.must(200, other.do("POST", "/v1/auth/login/2fa", "", map[string]string{"challenge": challenge.Challenge, "code": code})).data(t, &auth)
+		if auth.Token == "" {
+			t.Fatal("no token from the verified login")
+		}
+		// Verified, the account's failures are forgotten.
+		e.must(200, login(e, "198.51.100.2", "victim@example.com", password)).data(t, &auth)
+		if auth.Token == "" {
+			t.Fatal("no token after the verified login")
+		}
+
+		// A reset forgets them too.
+		for i := range 5 {
+			e.must(401, login(other, fmt.Sprintf("198.51.100.%d", 20+i), "victim@example.com", "wrong password"))
+		}
+		e.must(200, login(e, "198.51.100.2", "victim@example.com", password)).data(t, &challenge)
+		if !challenge.VerificationRequired {
+			t.Fatal("no verification after five more failures")
+		}
+		e.mailedCode("victim@example.com")
+		e.must(202, e.do("POST", "/v1/auth/password/forgot", "", map[string]string{"email": "victim@example.com"}))
+		e.must(200, e.do("POST", "/v1/auth/password/reset", "", map[string]string{"email": "victim@example.com",
+			"code": e.mailedCode("victim@example.com"), "newPassword": "an entirely new passphrase"}))
+		e.smtp.WaitFor(t, "victim@example.com", 10*time.Second) // the password changed
+		auth = authData{}
+		other.must(200, login(other, "198.51.100.2", "victim@example.com", "an entirely new passphrase")).data(t, &auth)
+		if auth.Token == "" {
+			t.Fatal("no token after the reset")
+		}
+
+		// Right passwords count nothing, per address or per account.
+		for range 6 {
+			e.must(200, login(e, "198.51.100.3", "victim@example.com", "an entirely new passphrase"))
+		}
+		// Wrong ones from one address count against it whatever the email.
+		for i := range 5 {
+			e.must(401, login(other, "198.51.100.4", fmt.Sprintf("nobody%d@example.com", i), "wrong password"))
+		}
+		e.must(429, login(e, "198.51.100.4", "victim@example.com", "an entirely new passphrase"))
+	}, func(c *accountdConfig) {
+		c.IPLimit, c.AccountLimit, c.LoginVerifyAfter = rate(5, time.Minute), rate(3, time.Minute), rate(5, time.Minute)
+	})
+}

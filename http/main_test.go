@@ -10,6 +10,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"net/netip"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -40,6 +41,10 @@ type env struct {
 	smtp  *mailtest.Server
 	// client sends the requests; nil is http.DefaultClient.
 	client *http.Client
+	// database is where the store is: a SQLite file or a PostgreSQL URL.
+	database string
+	// tuned is the service's configuration.
+	tuned accountd.Config
 }
 
 // storeKind names a store an env can run on.
@@ -71,54 +76,91 @@ func newEnv(t testing.TB, tune ...func(*accountd.Config)) *env {
 func newEnvOn(t testing.TB, kind storeKind, tune ...func(*accountd.Config)) *env {
 	t.Helper()
 	ctx := context.Background()
+	var database string
+	switch kind {
+	case sqliteStore:
+		database = filepath.Join(t.TempDir(), "accountd.db")
+	case postgresStore:
+		database = freshPostgres(t)
+	default:
+		t.Fatalf("unknown store %q", kind)
+	}
+	store := openStore(t, kind, database)
+	if _, err := store.Migrate(ctx); err != nil {
+		t.Fatal(err)
+	}
+	smtp := mailtest.Start(t)
+	cfg := accountd.DefaultConfig
+	cfg.IPLimit, cfg.AccountLimit, cfg.LoginVerifyAfter, cfg.ForgotMinDuration = accountd.Rate{}, accountd.Rate{}, accountd.Rate{}, 0
+	for _, f := range tune {
+		f(&cfg)
+	}
+	e := &env{t: t, kind: kind, store: store, smtp: smtp, database: database, tuned: cfg}
+	e.serve()
+	return e
+}
+
+// openStore opens the store of kind at database, closed when t ends.
+func openStore(t testing.TB, kind storeKind, database string) interface {
+	accountd.Store
+	Migrate(context.Context) (int, error)
+} {
+	t.Helper()
 	var store interface {
 		accountd.Store
 		Migrate(context.Context) (int, error)
 	}
 	var err error
-	switch kind {
-	case sqliteStore:
-		store, err = sqlite.Open(ctx, filepath.Join(t.TempDir(), "accountd.db"))
-	case postgresStore:
-		store, err = postgres.Open(ctx, freshPostgres(t))
-	default:
-		t.Fatalf("unknown store %q", kind)
+	if kind == sqliteStore {
+		store, err = sqlite.Open(context.Background(), database)
+	} else {
+		store, err = postgres.Open(context.Background(), database)
 	}
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { store.Close() })
-	if _, err := store.Migrate(ctx); err != nil {
-		t.Fatal(err)
-	}
-	smtp := mailtest.Start(t)
-	sender, err := mail.NewSMTP(smtp.URL(), "accountd <no-reply@example.com>", nil)
+	return store
+}
+
+// serve starts e's service on e.store, configured as e.tuned, with a
+// relay of its mail to e.smtp, behind a loopback server, which trusts a
+// loopback peer's X-Forwarded-For: a test names a client's address there.
+func (e *env) serve() {
+	t := e.t
+	sender, err := mail.NewSMTP(e.smtp.URL(), "accountd <no-reply@example.com>", nil)
 	if err != nil {
 		t.Fatal(err)
 	}
 	log := slog.New(slog.NewJSONHandler(io.Discard, nil))
-	relay := mail.NewRelay(store, sender, log)
+	relay := mail.NewRelay(e.store, sender, log)
 	relay.PollInterval = 50 * time.Millisecond
-	cfg := accountd.DefaultConfig
-	cfg.IPLimit, cfg.AccountLimit, cfg.ForgotMinDuration = accountd.Rate{}, accountd.Rate{}, 0
-	for _, f := range tune {
-		f(&cfg)
-	}
 	key := make([]byte, accountd.SecretKeySize)
 	rand.Read(key)
 	sealer, err := accountd.NewSealer(key)
 	if err != nil {
 		t.Fatal(err)
 	}
-	svc := accountd.NewService(store, accountd.NewHasher(cheapHash, 0), sealer, cfg, log)
-	svc.MailQueued = relay.Notify
-	relayCtx, stop := context.WithCancel(ctx)
+	e.svc = accountd.NewService(e.store, accountd.NewHasher(cheapHash, 0), sealer, e.tuned, log)
+	e.svc.MailQueued = relay.Notify
+	relayCtx, stop := context.WithCancel(context.Background())
 	done := make(chan struct{})
 	go func() { relay.Run(relayCtx); close(done) }()
 	t.Cleanup(func() { stop(); <-done })
-	srv := httptest.NewServer(accounthttp.NewServer(svc, store, log, accounthttp.Config{}))
+	proxies := accounthttp.Proxies{Trusted: []netip.Prefix{netip.MustParsePrefix("127.0.0.1/32")}, Header: "X-Forwarded-For"}
+	srv := httptest.NewServer(accounthttp.NewServer(e.svc, e.store, log, accounthttp.Config{Proxies: proxies}))
 	t.Cleanup(srv.Close)
-	return &env{t: t, kind: kind, url: srv.URL, svc: svc, store: store, smtp: smtp}
+	e.url = srv.URL
+}
+
+// another is a second instance of e's service: its own store handle on
+// the same database, its own service and server, mailing through e's
+// SMTP server.
+func (e *env) another() *env {
+	other := *e
+	other.store = openStore(e.t, e.kind, e.database)
+	other.serve()
+	return &other
 }
 
 // postgresServer is the server the postgres variants create their databases

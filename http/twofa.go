@@ -109,7 +109,18 @@ type challengeData struct {
 	Type          string `json:"type"`
 }
 
+// verificationData is login's answer when the failed logins before call
+// for a code mailed to the account: completed as a second factor is.
+type verificationData struct {
+	VerificationRequired bool   `json:"verificationRequired"`
+	Challenge            string `json:"challenge"`
+	Type                 string `json:"type"`
+}
+
 func loginData(res *accountd.LoginResult) any {
+	if res.Verify {
+		return verificationData{VerificationRequired: true, Challenge: res.Challenge, Type: res.TwoFAType}
+	}
 	if res.Challenge != "" {
 		return challengeData{TwoFaRequired: true, Challenge: res.Challenge, Type: res.TwoFAType}
 	}

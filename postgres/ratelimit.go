@@ -23,3 +23,27 @@ func (db *DB) Hit(ctx context.Context, key string, window time.Duration, now tim
 	}
 	return count, resetAt, nil
 }
+
+func (db *DB) Hits(ctx context.Context, key string, now time.Time) (int, error) {
+	var count int
+	err := db.pool.QueryRow(ctx, "SELECT coalesce((SELECT count FROM rate_limits WHERE key = $1 AND reset_at > $2), 0)", key, ms(now)).Scan(&count)
+	if err != nil {
+		return 0, wrap("hits", err)
+	}
+	return count, nil
+}
+
+func (db *DB) UndoHit(ctx context.Context, key string, now time.Time) error {
+	_, err := db.pool.Exec(ctx, "UPDATE rate_limits SET count = count - 1 WHERE key = $1 AND reset_at > $2 AND count > 0", key, ms(now))
+	if err != nil {
+		return wrap("undo hit", err)
+	}
+	return nil
+}
+
+func (db *DB) ClearHits(ctx context.Context, key string) error {
+	if _, err := db.pool.Exec(ctx, "DELETE FROM rate_limits WHERE key = $1", key); err != nil {
+		return wrap("clear hits", err)
+	}
+	return nil
+}

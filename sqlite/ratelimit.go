@@ -30,3 +30,46 @@ func (db *DB) Hit(ctx context.Context, key string, window time.Duration, now tim
 	}
 	return count, resetAt, nil
 }
+
+var (
+	qHits     = newQuery("SELECT ifnull((SELECT count FROM rate_limits WHERE key = ? AND reset_at > ?), 0)")
+	qUndoHit  = newQuery("UPDATE rate_limits SET count = count - 1 WHERE key = ? AND reset_at > ? AND count > 0")
+	qClearHit = newQuery("DELETE FROM rate_limits WHERE key = ?")
+)
+
+func (db *DB) Hits(ctx context.Context, key string, now time.Time) (int, error) {
+	stmt, err := db.reader.stmt(ctx, qHits)
+	if err != nil {
+		return 0, err
+	}
+	var count int
+	if err := stmt.QueryRowContext(ctx, key, now.UnixMilli()).Scan(number{&count}); err != nil {
+		return 0, wrap("hits", err)
+	}
+	return count, nil
+}
+
+func (db *DB) UndoHit(ctx context.Context, key string, now time.Time) error {
+	return db.execOnWriter(ctx, "undo hit", qUndoHit, key, now.UnixMilli())
+}
+
+func (db *DB) ClearHits(ctx context.Context, key string) error {
+	return db.execOnWriter(ctx, "clear hits", qClearHit, key)
+}
+
+// execOnWriter runs q on its own on the writer connection, in its turn.
+func (db *DB) execOnWriter(ctx context.Context, op string, q query, args ...any) error {
+	release, err := db.takeWriter(ctx)
+	if err != nil {
+		return err
+	}
+	defer release()
+	stmt, err := db.writer.stmt(ctx, q)
+	if err != nil {
+		return err
+	}
+	if _, err := stmt.ExecContext(ctx, args...); err != nil {
+		return wrap(op, err)
+	}
+	return nil
+}

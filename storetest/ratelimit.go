@@ -31,3 +31,45 @@ func testHit(t *testing.T, s accountd.Store) {
 	hit(t, s, "login:192.0.2.1", w, end.Add(time.Second), 2, end.Add(w))
 	hit(t, s, "login:192.0.2.2", w, t0.Add(30*time.Second), 2, t0.Add(20*time.Second+w))
 }
+
+// testHitsUndoneAndCleared: Hits reads a window's count without counting,
+// UndoHit takes one back (never below none, never from a closed window),
+// and ClearHits forgets the key.
+func testHitsUndoneAndCleared(t *testing.T, s accountd.Store) {
+	ctx := t.Context()
+	const w = time.Minute
+	hits := func(key string, now time.Time, want int) {
+		t.Helper()
+		if n, err := s.Hits(ctx, key, now); err != nil || n != want {
+			t.Errorf("Hits(%q) at %v = %d, %v; want %d", key, now, n, err, want)
+		}
+	}
+	hits("k", t0, 0)
+	hit(t, s, "k", w, t0, 1, t0.Add(w))
+	hit(t, s, "k", w, t0, 2, t0.Add(w))
+	hit(t, s, "other", w, t0, 1, t0.Add(w))
+	hits("k", t0.Add(time.Second), 2)
+	if err := s.UndoHit(ctx, "k", t0.Add(time.Second)); err != nil {
+		t.Fatal(err)
+	}
+	hits("k", t0.Add(time.Second), 1)
+	for range 2 {
+		if err := s.UndoHit(ctx, "k", t0.Add(time.Second)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	hits("k", t0.Add(time.Second), 0)
+	hit(t, s, "k", w, t0.Add(2*time.Second), 1, t0.Add(w))
+	// A window that has closed is not undone, and counts nothing.
+	if err := s.UndoHit(ctx, "other", t0.Add(w)); err != nil {
+		t.Fatal(err)
+	}
+	hits("other", t0.Add(w), 0)
+	hit(t, s, "other", w, t0.Add(w), 1, t0.Add(2*w))
+	if err := s.ClearHits(ctx, "k"); err != nil {
+		t.Fatal(err)
+	}
+	hits("k", t0.Add(3*time.Second), 0)
+	hits("other", t0.Add(w), 1)
+	hit(t, s, "k", w, t0.Add(3*time.Second), 1, t0.Add(3*time.Second+w))
+}

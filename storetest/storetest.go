@@ -38,6 +38,7 @@ func Run(t *testing.T, open func(t *testing.T) accountd.Store) {
 		{"Codes", testCodes},
 		{"Outbox", testOutbox},
 		{"Hit", testHit},
+		{"HitsUndoneAndCleared", testHitsUndoneAndCleared},
 		{"Prune", testPrune},
 		{"Concurrent", testConcurrent},
 		{"Ping", testPing},

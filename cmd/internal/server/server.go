@@ -75,8 +75,9 @@ func (c *Config) Flags(fs *flag.FlagSet, only ...string) {
 	all.StringVar(&c.SecretKey, "secret-key", c.SecretKey, "32-byte key, base64 or hex, that seals TOTP secrets at rest; unset with SQLite: the key in the file PATH"+KeyFileSuffix+" beside the database, made on first start")
 	all.StringVar(&c.Service.Issuer, "issuer", c.Service.Issuer, "the name authenticator apps show for this service")
 	all.DurationVar(&c.Service.SessionTTL, "token-ttl", c.Service.SessionTTL, "how long a session token lives")
-	all.Var(&c.Service.IPLimit, "rate-limit-ip", "limit per client address for each of register, login, verify, resend, forgot and reset (N/DURATION, 0 for none)")
-	all.Var(&c.Service.AccountLimit, "rate-limit-account", "limit per email address or account for each of those actions, and per session for password checks (N/DURATION, 0 for none)")
+	all.Var(&c.Service.IPLimit, "rate-limit-ip", "limit per client address for each of register, login (failed logins only), verify, resend, forgot and reset (N/DURATION, 0 for none)")
+	all.Var(&c.Service.AccountLimit, "rate-limit-account", "limit per email address or account for each of those actions (for login: failed logins per email and client address), and per session for password checks (N/DURATION, 0 for none)")
+	all.Var(&c.Service.LoginVerifyAfter, "login-verify-after", "failed logins per email, from every address, past which a right password is answered with a code mailed to the account instead of a session (N/DURATION, 0 for never)")
 	all.Func("argon2-memory", fmt.Sprintf("argon2id memory per hash in KiB (default %d)", c.Hash.MemoryKiB), uintFlag(&c.Hash.MemoryKiB, 8))
 	all.Func("argon2-iterations", fmt.Sprintf("argon2id passes (default %d)", c.Hash.Iterations), uintFlag(&c.Hash.Iterations, 1))
 	all.Func("argon2-parallelism", fmt.Sprintf("argon2id lanes (default %d)", c.Hash.Parallelism), func(s string) error {
