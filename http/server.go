@@ -233,6 +233,28 @@ func validRequestID(id string) bool {
 	return true
 }
 
+// Waiting is the handler of a service that waits for its store at start:
+// the process is up, GET /healthz answers 200, and every other request 503
+// store_unavailable with Retry-After, as while serving when the store is
+// out of reach.
+func Waiting(log *slog.Logger) http.Handler {
+	s := &Server{log: log}
+	return s.withRequestLog(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method == http.MethodGet && r.URL.Path == "/healthz" {
+			writeOK(w, http.StatusOK, "OK", empty)
+			return
+		}
+		writeError(w, r, log, errStarting)
+	}))
+}
+
+var (
+	errStarting = &accountd.Error{Kind: accountd.KindUnavailable, Code: "store_unavailable",
+		Message: "The service is starting and cannot reach its store yet; try again shortly", RetryAfter: 5 * time.Second}
+	errUnreachable = &accountd.Error{Kind: accountd.KindUnavailable, Code: "store_unavailable",
+		Message: "The store cannot be reached", RetryAfter: 5 * time.Second}
+)
+
 func (s *Server) healthz(w http.ResponseWriter, r *http.Request) error {
 	writeOK(w, http.StatusOK, "OK", empty)
 	return nil
@@ -243,7 +265,7 @@ func (s *Server) readyz(w http.ResponseWriter, r *http.Request) error {
 	defer cancel()
 	if err := s.store.Ping(ctx); err != nil {
 		s.log.WarnContext(ctx, "store not reachable", "err", err)
-		return accountd.Errorf(accountd.KindUnavailable, "store_unavailable", "The store cannot be reached")
+		return errUnreachable
 	}
 	writeOK(w, http.StatusOK, "OK", empty)
 	return nil

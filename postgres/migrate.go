@@ -66,7 +66,11 @@ func (db *DB) Migrate(ctx context.Context) (applied int, err error) {
 // see what was committed before they started: a transaction that waited for
 // the lock sees the step its holder applied, and skips it.
 func (db *DB) migrate(ctx context.Context, version int) (applied bool, err error) {
-	err = db.run(ctx, writeOptions, func(tx pgx.Tx) error {
+	err = db.runUnbounded(ctx, writeOptions, func(tx pgx.Tx) error {
+		// A step may rewrite every row: statement_timeout is for requests.
+		if _, err := tx.Exec(ctx, "SET LOCAL statement_timeout = 0"); err != nil {
+			return wrap("migrate: statement_timeout", err)
+		}
 		// Released when the transaction ends.
 		if _, err := tx.Exec(ctx, "SELECT pg_advisory_xact_lock($1)", migrationLock); err != nil {
 			return wrap("migrate: lock", err)
@@ -124,6 +128,8 @@ func applyMigration(ctx context.Context, tx pgx.Tx, version int) error {
 // SchemaVersion reports the version of the database's schema: 0 before the
 // first Migrate.
 func (db *DB) SchemaVersion(ctx context.Context) (int, error) {
+	ctx, cancel := bounded(ctx)
+	defer cancel()
 	var v int
 	err := db.pool.QueryRow(ctx, qSchemaVersion).Scan(&v)
 	var pg *pgconn.PgError

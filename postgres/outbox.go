@@ -44,6 +44,8 @@ func (t *tx) EnqueueMail(ctx context.Context, m *accountd.Mail) error {
 
 // ClaimMail returns the claimed mail in the order it fell due.
 func (db *DB) ClaimMail(ctx context.Context, now time.Time, lease time.Duration, max int) ([]accountd.Mail, error) {
+	ctx, cancel := bounded(ctx)
+	defer cancel()
 	if max <= 0 {
 		return nil, nil // PostgreSQL refuses a negative LIMIT
 	}
@@ -68,12 +70,16 @@ func (db *DB) ClaimMail(ctx context.Context, now time.Time, lease time.Duration,
 
 // MarkMailSent returns ErrNotFound when there is no mail with id.
 func (db *DB) MarkMailSent(ctx context.Context, id string, at time.Time) error {
+	ctx, cancel := bounded(ctx)
+	defer cancel()
 	tag, err := db.pool.Exec(ctx, qMailSent, ms(at), id)
 	return mustAffect("mark mail sent", tag, err)
 }
 
 // MarkMailFailed returns ErrNotFound when there is no mail with id.
 func (db *DB) MarkMailFailed(ctx context.Context, id string, next time.Time, reason string) error {
+	ctx, cancel := bounded(ctx)
+	defer cancel()
 	tag, err := db.pool.Exec(ctx, qMailFailed, ms(next), reason, id)
 	return mustAffect("mark mail failed", tag, err)
 }

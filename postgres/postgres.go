@@ -23,6 +23,7 @@ import (
 	"math/rand/v2"
 	"net"
 	"runtime"
+	"strconv"
 	"strings"
 	"time"
 
@@ -45,6 +46,18 @@ var _ accountd.Store = (*DB)(nil)
 // connect_timeout, so that a server that does not answer makes a request
 // fail as unavailable instead of hanging until its context ends.
 const connectTimeout = 5 * time.Second
+
+// opTimeout bounds each operation of the store but Migrate: a transaction
+// from its begin to its commit, and a statement run on its own. A server
+// that stops answering (a stalled network, a frozen primary) then costs a
+// request a 503 store_unavailable after opTimeout, never a hang; and the
+// server is told to give up on a statement by then too (statement_timeout).
+const opTimeout = 5 * time.Second
+
+// bounded is ctx with the deadline of one operation.
+func bounded(ctx context.Context) (context.Context, context.CancelFunc) {
+	return context.WithTimeout(ctx, opTimeout)
+}
 
 // Open returns a store on the database at url, a postgres:// URL (or any
 // connection string pgx accepts, pool_max_conns and the like included). It
@@ -69,6 +82,14 @@ func Open(ctx context.Context, url string) (*DB, error) {
 	if _, ok := cfg.ConnConfig.RuntimeParams["application_name"]; !ok {
 		cfg.ConnConfig.RuntimeParams["application_name"] = "accountd" // names the connections in pg_stat_activity
 	}
+	if _, ok := cfg.ConnConfig.RuntimeParams["statement_timeout"]; !ok {
+		cfg.ConnConfig.RuntimeParams["statement_timeout"] = strconv.Itoa(int(opTimeout.Milliseconds()))
+	}
+	// Keep-alive probes find a server gone silent under an idle connection
+	// within half a minute, rather than the two hours of the system's
+	// default, so the pool does not hand out a dead one.
+	dialer := &net.Dialer{KeepAliveConfig: net.KeepAliveConfig{Enable: true, Idle: 15 * time.Second, Interval: 5 * time.Second, Count: 3}}
+	cfg.ConnConfig.DialFunc = dialer.DialContext
 	cfg.AfterConnect = func(_ context.Context, conn *pgx.Conn) error {
 		// The domain's times are UTC; pgx would return them in time.Local.
 		conn.TypeMap().RegisterType(&pgtype.Type{
@@ -133,9 +154,17 @@ func (db *DB) transact(ctx context.Context, opts pgx.TxOptions, write bool, fn f
 	return db.run(ctx, opts, func(t pgx.Tx) error { return fn(&tx{tx: t, write: write}) })
 }
 
-// run runs fn in one transaction and commits it when fn returns nil. fn's
-// error comes back unchanged.
+// run runs fn in one transaction, within opTimeout, and commits it when fn
+// returns nil. fn's error comes back unchanged.
 func (db *DB) run(ctx context.Context, opts pgx.TxOptions, fn func(pgx.Tx) error) error {
+	ctx, cancel := bounded(ctx)
+	defer cancel()
+	return db.runUnbounded(ctx, opts, func(t pgx.Tx) error { return fn(boundedTx{Tx: t, ctx: ctx}) })
+}
+
+// runUnbounded is run with no deadline but ctx's: for migrations, which may
+// rewrite every row.
+func (db *DB) runUnbounded(ctx context.Context, opts pgx.TxOptions, fn func(pgx.Tx) error) error {
 	t, err := db.pool.BeginTx(ctx, opts)
 	if err != nil {
 		return wrap("begin", err)
@@ -150,7 +179,38 @@ func (db *DB) run(ctx context.Context, opts pgx.TxOptions, fn func(pgx.Tx) error
 	return nil
 }
 
+// boundedTx runs every statement of a transaction under ctx, the context
+// run gave it, with the operation's deadline: the contexts the domain hands
+// the Tx's methods are the one it handed Read or Write, of which ctx is a
+// child, so they add nothing to it.
+type boundedTx struct {
+	pgx.Tx
+	ctx context.Context
+}
+
+func (t boundedTx) Exec(_ context.Context, sql string, args ...any) (pgconn.CommandTag, error) {
+	return t.Tx.Exec(t.ctx, sql, args...)
+}
+
+func (t boundedTx) Query(_ context.Context, sql string, args ...any) (pgx.Rows, error) {
+	return t.Tx.Query(t.ctx, sql, args...)
+}
+
+func (t boundedTx) QueryRow(_ context.Context, sql string, args ...any) pgx.Row {
+	return t.Tx.QueryRow(t.ctx, sql, args...)
+}
+
+func (t boundedTx) SendBatch(_ context.Context, b *pgx.Batch) pgx.BatchResults {
+	return t.Tx.SendBatch(t.ctx, b)
+}
+
+func (t boundedTx) CopyFrom(_ context.Context, table pgx.Identifier, columns []string, rows pgx.CopyFromSource) (int64, error) {
+	return t.Tx.CopyFrom(t.ctx, table, columns, rows)
+}
+
 func (db *DB) Ping(ctx context.Context) error {
+	ctx, cancel := bounded(ctx)
+	defer cancel()
 	if err := db.pool.Ping(ctx); err != nil {
 		return wrap("ping", err)
 	}
@@ -175,7 +235,7 @@ var _ accountd.Tx = (*tx)(nil)
 // errUnavailable is what a caller hears when the server cannot be reached;
 // the HTTP layer answers it with 503.
 var errUnavailable = &accountd.Error{Kind: accountd.KindUnavailable, Code: "store_unavailable",
-	Message: "The store cannot be reached; try again shortly"}
+	Message: "The store cannot be reached; try again shortly", RetryAfter: opTimeout}
 
 // wrap says which operation failed, turns a missing row into the domain's
 // ErrNotFound, a connection the URL's settings doom into a configError,
@@ -193,6 +253,14 @@ func wrap(op string, err error) error {
 		return fmt.Errorf("postgres: %s: %w: %w", op, errUnavailable, err)
 	}
 	return fmt.Errorf("postgres: %s: %w", op, err)
+}
+
+// Unreachable reports whether err is the server being out of reach or not
+// answering, which waiting may cure; not a connection refused for the
+// database URL's settings, which it cannot.
+func Unreachable(err error) bool {
+	var c *configError
+	return errors.Is(err, errUnavailable) && !errors.As(err, &c)
 }
 
 // configError is a connection refused for the database URL's role,
@@ -263,9 +331,11 @@ func unreachable(err error) bool {
 		// shutting down, has crashed, or is not accepting connections yet.
 		return strings.HasPrefix(pg.Code, "08") || pg.Code == "57P01" || pg.Code == "57P02" || pg.Code == "57P03"
 	}
+	// A deadline that passed is a server that did not answer in time:
+	// opTimeout's, or the caller's.
 	var network net.Error
 	return errors.As(err, &network) || errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) ||
-		errors.Is(err, pgconn.ErrConnClosed)
+		errors.Is(err, pgconn.ErrConnClosed) || errors.Is(err, context.DeadlineExceeded)
 }
 
 // mustAffect returns ErrNotFound when a change aimed at one record found none.

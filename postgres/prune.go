@@ -31,6 +31,8 @@ const qFoldListingCounts = `WITH folded AS (DELETE FROM listing_count_changes RE
 // Prune sends its statements as one batch, which the server runs as one
 // implicit transaction: all of them take effect or none.
 func (db *DB) Prune(ctx context.Context, now time.Time) error {
+	ctx, cancel := bounded(ctx)
+	defer cancel()
 	now = ms(now)
 	b := &pgx.Batch{}
 	for _, q := range pruneStatements {

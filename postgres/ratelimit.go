@@ -16,6 +16,8 @@ const qHit = `INSERT INTO rate_limits (key, reset_at, count) VALUES ($1, $3, 1)
 	RETURNING count, reset_at`
 
 func (db *DB) Hit(ctx context.Context, key string, window time.Duration, now time.Time) (count int, resetAt time.Time, err error) {
+	ctx, cancel := bounded(ctx)
+	defer cancel()
 	now = ms(now)
 	err = db.pool.QueryRow(ctx, qHit, key, now, ms(now.Add(window))).Scan(&count, &resetAt)
 	if err != nil {
@@ -25,6 +27,8 @@ func (db *DB) Hit(ctx context.Context, key string, window time.Duration, now tim
 }
 
 func (db *DB) Hits(ctx context.Context, key string, now time.Time) (int, error) {
+	ctx, cancel := bounded(ctx)
+	defer cancel()
 	var count int
 	err := db.pool.QueryRow(ctx, "SELECT coalesce((SELECT count FROM rate_limits WHERE key = $1 AND reset_at > $2), 0)", key, ms(now)).Scan(&count)
 	if err != nil {
@@ -34,6 +38,8 @@ func (db *DB) Hits(ctx context.Context, key string, now time.Time) (int, error) 
 }
 
 func (db *DB) UndoHit(ctx context.Context, key string, now time.Time) error {
+	ctx, cancel := bounded(ctx)
+	defer cancel()
 	_, err := db.pool.Exec(ctx, "UPDATE rate_limits SET count = count - 1 WHERE key = $1 AND reset_at > $2 AND count > 0", key, ms(now))
 	if err != nil {
 		return wrap("undo hit", err)
@@ -42,6 +48,8 @@ func (db *DB) UndoHit(ctx context.Context, key string, now time.Time) error {
 }
 
 func (db *DB) ClearHits(ctx context.Context, key string) error {
+	ctx, cancel := bounded(ctx)
+	defer cancel()
 	if _, err := db.pool.Exec(ctx, "DELETE FROM rate_limits WHERE key = $1", key); err != nil {
 		return wrap("clear hits", err)
 	}

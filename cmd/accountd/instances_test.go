@@ -301,16 +301,61 @@ func TestTwoInstancesShareOneDatabase(t *testing.T) {
 }
 
 // pgProxy forwards TCP connections to a PostgreSQL server, and can cut it
-// off: down drops every connection and refuses new ones until up.
+// off: down resets every connection and refuses new ones until up; stall
+// keeps every connection open, and accepts new ones, but forwards nothing
+// until resume, as a network that silently drops packets does.
 type pgProxy struct {
 	t      *testing.T
 	target string
 	addr   string // fixed at the start, so that up comes back where clients look
 
-	mu    sync.Mutex
-	ln    net.Listener // nil while down
-	conns map[net.Conn]bool
-	wg    sync.WaitGroup
+	mu      sync.Mutex
+	ln      net.Listener // nil while down
+	conns   map[net.Conn]bool
+	stalled chan struct{} // closed by resume; nil while forwarding
+	wg      sync.WaitGroup
+}
+
+// stall stops forwarding, without closing anything.
+func (p *pgProxy) stall() {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.stalled == nil {
+		p.stalled = make(chan struct{})
+	}
+}
+
+// resume forwards again what stalled and what comes.
+func (p *pgProxy) resume() {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.stalled != nil {
+		close(p.stalled)
+		p.stalled = nil
+	}
+}
+
+// pipe copies from src to dst, holding what it read while the proxy is
+// stalled.
+func (p *pgProxy) pipe(dst, src net.Conn) {
+	buf := make([]byte, 32<<10)
+	for {
+		n, err := src.Read(buf)
+		if n > 0 {
+			p.mu.Lock()
+			stalled := p.stalled
+			p.mu.Unlock()
+			if stalled != nil {
+				<-stalled
+			}
+			if _, werr := dst.Write(buf[:n]); werr != nil {
+				return
+			}
+		}
+		if err != nil {
+			return
+		}
+	}
 }
 
 func startPGProxy(t *testing.T, target string) *pgProxy {
@@ -358,8 +403,8 @@ func (p *pgProxy) forward(client net.Conn) {
 		return
 	}
 	done := make(chan struct{}, 2)
-	go func() { io.Copy(server, client); done <- struct{}{} }()
-	go func() { io.Copy(client, server); done <- struct{}{} }()
+	go func() { p.pipe(server, client); done <- struct{}{} }()
+	go func() { p.pipe(client, server); done <- struct{}{} }()
 	<-done
 	client.Close()
 	server.Close()
@@ -370,8 +415,9 @@ func (p *pgProxy) forward(client net.Conn) {
 	p.mu.Unlock()
 }
 
-// down closes the listener and every connection through the proxy.
+// down closes the listener and resets every connection through the proxy.
 func (p *pgProxy) down() {
+	p.resume() // so that no pipe stays blocked
 	p.mu.Lock()
 	ln, conns := p.ln, p.conns
 	p.ln, p.conns = nil, map[net.Conn]bool{}
@@ -380,6 +426,9 @@ func (p *pgProxy) down() {
 		ln.Close()
 	}
 	for c := range conns {
+		if tcp, ok := c.(*net.TCPConn); ok {
+			tcp.SetLinger(0) // a reset, not a goodbye
+		}
 		c.Close()
 	}
 }
@@ -443,4 +492,117 @@ func TestPostgresOutageAnswers503AndRecovers(t *testing.T) {
 		t.Fatalf("after the outage the token shows account %q, want %q", acc.ID, reg.Account.ID)
 	}
 	t.Logf("both answer 200 again %v after the store came back", time.Since(start).Round(time.Millisecond))
+}
+
+// TestPostgresHungAnswers503Fast stalls the network between an instance
+// and PostgreSQL, its connections open but silent: every request in flight
+// or arriving, authenticated or not, reading or writing, answers 503
+// store_unavailable with Retry-After within the store's bound of 5 s,
+// none hangs or loses its connection, /readyz says 503 and /healthz 200;
+// once the network moves again, so does the service.
+func TestPostgresHungAnswers503Fast(t *testing.T) {
+	u, err := url.Parse(testPostgres(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	proxy := startPGProxy(t, u.Host)
+	u.Host = proxy.addr
+	base, log, _ := startServe(t, serveArgs(u.String()), nil)
+	var reg apiAuth
+	apiCall(t, 201, "POST", base+"/v1/auth/register", "",
+		`{"email":"hung@example.com","password":"a long and secret passphrase","firstName":"Hu","lastName":"Ng"}`).decode(t, &reg)
+
+	proxy.stall()
+	requests := []struct{ method, path, token, body string }{
+		{"GET", "/v1/account", reg.Token, ""},
+		{"PATCH", "/v1/account/update", reg.Token, `{"firstName":"Hung"}`},
+		{"GET", "/v1/account/user?search=hun", reg.Token, ""},
+		{"POST", "/v1/auth/login", "", `{"email":"hung@example.com","password":"a long and secret passphrase"}`},
+		{"POST", "/v1/auth/register", "", `{"email":"new@example.com","password":"a long and secret passphrase","firstName":"Ne","lastName":"W"}`},
+		{"GET", "/readyz", "", ""},
+	}
+	const bound = 5*time.Second + 2*time.Second // the store's, and slack for a loaded machine
+	var wg sync.WaitGroup
+	errs := make(chan string, 4*len(requests))
+	start := time.Now()
+	for range 4 {
+		for _, req := range requests {
+			wg.Go(func() {
+				r, err := apiSend(req.method, base+req.path, req.token, req.body)
+				took := time.Since(start)
+				switch {
+				case err != nil:
+					errs <- fmt.Sprintf("%s %s: %v after %v", req.method, req.path, err, took)
+				case r.status != 503 || r.header.Get("Retry-After") == "":
+					errs <- fmt.Sprintf("%s %s: %d %q (Retry-After %q) after %v", req.method, req.path, r.status, r.Message, r.header.Get("Retry-After"), took)
+				case took > bound:
+					errs <- fmt.Sprintf("%s %s: 503 after %v, beyond %v", req.method, req.path, took, bound)
+				}
+			})
+		}
+	}
+	apiCall(t, 200, "GET", base+"/healthz", "", "")
+	wg.Wait()
+	close(errs)
+	for e := range errs {
+		t.Error(e)
+	}
+	t.Logf("all answered within %v of the stall", time.Since(start).Round(time.Millisecond))
+
+	proxy.resume()
+	deadline := time.Now().Add(15 * time.Second)
+	for _, path := range []string{"/readyz", "/v1/account"} {
+		for {
+			r, err := apiSend("GET", base+path, reg.Token, "")
+			if err == nil && r.status == 200 {
+				break
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("GET %s not back after the network moved again: %+v %v\n%s", path, r, err, log.String())
+			}
+			time.Sleep(100 * time.Millisecond)
+		}
+	}
+}
+
+// TestServeWaitsForPostgres starts an instance while its PostgreSQL server
+// is out of reach: it answers /healthz 200 and everything else 503 until
+// the server comes, then migrates and serves; with --store-wait short, it
+// gives up after it, saying why.
+func TestServeWaitsForPostgres(t *testing.T) {
+	u, err := url.Parse(testPostgres(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	proxy := startPGProxy(t, u.Host)
+	proxy.down()
+	u.Host = proxy.addr
+	base, log, _ := startServeUntil(t, serveArgs(u.String()), nil, "store not reachable yet; answering 503 until it is")
+	apiCall(t, 200, "GET", base+"/healthz", "", "")
+	for _, path := range []string{"/readyz", "/v1/tags"} {
+		r := apiCall(t, 503, "GET", base+path, "", "")
+		if c := r.code(t); c != "store_unavailable" || r.header.Get("Retry-After") == "" {
+			t.Fatalf("GET %s while waiting: %s, Retry-After %q", path, c, r.header.Get("Retry-After"))
+		}
+	}
+	apiCall(t, 503, "POST", base+"/v1/auth/register", "", `{"email":"early@example.com","password":"a long and secret passphrase","firstName":"Ea","lastName":"Rly"}`)
+
+	proxy.up()
+	deadline := time.Now().Add(15 * time.Second)
+	for !strings.Contains(log.String(), `"msg":"listening"`) {
+		if time.Now().After(deadline) {
+			t.Fatalf("not serving 15 s after the store came:\n%s", log.String())
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	apiCall(t, 200, "GET", base+"/readyz", "", "")
+	apiCall(t, 201, "POST", base+"/v1/auth/register", "", `{"email":"early@example.com","password":"a long and secret passphrase","firstName":"Ea","lastName":"Rly"}`)
+
+	proxy.down()
+	var stdout, stderr syncBuffer
+	begin := time.Now()
+	err = run(context.Background(), append([]string{"serve"}, serveArgs(u.String(), "--store-wait", "1s")...), envOf(nil), &stdout, &stderr)
+	if err == nil || !strings.Contains(err.Error(), "--store-wait") || time.Since(begin) > 5*time.Second {
+		t.Fatalf("serve with the store away and --store-wait 1s: %v after %v", err, time.Since(begin))
+	}
 }

@@ -53,6 +53,13 @@ func envOf(m map[string]string) func(string) string {
 // stop function that returns run's error.
 func startServe(t *testing.T, args []string, env map[string]string) (string, *syncBuffer, func() error) {
 	t.Helper()
+	return startServeUntil(t, args, env, "listening")
+}
+
+// startServeUntil is startServe, returning once serve logs msg with the
+// address it listens on.
+func startServeUntil(t *testing.T, args []string, env map[string]string, msg string) (string, *syncBuffer, func() error) {
+	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	var stdout, stderr syncBuffer
 	done := make(chan error, 1)
@@ -61,7 +68,7 @@ func startServe(t *testing.T, args []string, env map[string]string) (string, *sy
 	for time.Now().Before(deadline) {
 		for _, line := range strings.Split(stderr.String(), "\n") {
 			var rec struct{ Msg, Addr string }
-			if json.Unmarshal([]byte(line), &rec) == nil && rec.Msg == "listening" {
+			if json.Unmarshal([]byte(line), &rec) == nil && rec.Msg == msg {
 				stopped := false
 				stop := func() error {
 					if stopped {
@@ -366,7 +373,7 @@ func TestHelp(t *testing.T) {
 		{[]string{"admin", "--help"}, nil},
 		{[]string{"serve", "--help"}, []string{"addr", "argon2-iterations", "argon2-memory", "argon2-parallelism", "database",
 			"hash-concurrency", "issuer", "log-level", "login-verify-after", "mail-from", "proxy-header", "public-url", "rate-limit-account", "rate-limit-ip",
-			"secret-key", "shutdown-timeout", "smtp", "token-ttl", "trusted-proxies"}},
+			"secret-key", "shutdown-timeout", "smtp", "store-wait", "token-ttl", "trusted-proxies"}},
 		{[]string{"migrate", "--help"}, []string{"database"}},
 		{[]string{"admin", "create", "--help"}, slices.Concat(argon2, []string{"database", "email", "first-name", "last-name", "log-level"})},
 	} {

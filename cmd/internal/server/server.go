@@ -20,6 +20,7 @@ import (
 	"os"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"accountd"
@@ -41,6 +42,7 @@ type Config struct {
 	Hash           accountd.HashParams
 	HashConcurrent int
 	ShutdownWait   time.Duration
+	StoreWait      time.Duration
 	Proxies        accounthttp.Proxies
 }
 
@@ -55,6 +57,7 @@ func DefaultConfig() Config {
 		Service:      accountd.DefaultConfig,
 		Hash:         accountd.DefaultHashParams,
 		ShutdownWait: 10 * time.Second,
+		StoreWait:    time.Minute,
 		Proxies:      accounthttp.Proxies{Header: "X-Forwarded-For"},
 	}
 	c.Service.PublicURL = "" // Start makes it of the address listened on
@@ -90,6 +93,7 @@ func (c *Config) Flags(fs *flag.FlagSet, only ...string) {
 	})
 	all.IntVar(&c.HashConcurrent, "hash-concurrency", c.HashConcurrent, "password hashes run at once; more queue (0: one per core)")
 	all.DurationVar(&c.ShutdownWait, "shutdown-timeout", c.ShutdownWait, "how long to let in-flight requests finish on SIGINT/SIGTERM")
+	all.DurationVar(&c.StoreWait, "store-wait", c.StoreWait, "how long to wait at start for a PostgreSQL server out of reach, answering /healthz meanwhile, before giving up")
 	all.TextVar(&c.LogLevel, "log-level", c.LogLevel, "debug, info, warn or error")
 	all.Func("trusted-proxies", "reverse proxies whose forwarding header names the client, as a comma-separated list of CIDRs or addresses (default: none, every peer is the client)", func(s string) error {
 		c.Proxies.Trusted = nil
@@ -193,8 +197,10 @@ type App struct {
 	served  chan error
 }
 
-// Start listens on c.Addr, opens the store, starts the mail relay and the
-// janitor, and begins serving HTTP.
+// Start listens on c.Addr and serves at once: /healthz, and 503 to every
+// other request until the store is open, which it waits for up to
+// c.StoreWait while PostgreSQL is out of reach. Then it starts the mail
+// relay and the janitor and serves the API.
 func Start(ctx context.Context, c Config, log *slog.Logger) (*App, error) {
 	sender, err := mailSender(c, log)
 	if err != nil {
@@ -209,40 +215,82 @@ func Start(ctx context.Context, c Config, log *slog.Logger) (*App, error) {
 	if c.Service.PublicURL == "" {
 		c.Service.PublicURL = listenedURL(c.Addr, ln.Addr())
 	}
-	store, err := OpenStore(ctx, c.Database, log)
-	if err != nil {
-		ln.Close()
+	// Serving starts at once, so that while the store is out of reach a
+	// supervisor sees a live process (/healthz) that is not ready.
+	var handler handlerSwitch
+	handler.set(accounthttp.Waiting(log))
+	server := &http.Server{
+		Handler:           &handler,
+		ReadHeaderTimeout: 5 * time.Second,
+		ReadTimeout:       30 * time.Second,
+		WriteTimeout:      30 * time.Second,
+		IdleTimeout:       2 * time.Minute,
+		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
+	}
+	served := make(chan error, 1)
+	go func() { served <- server.Serve(ln) }()
+	fail := func(err error) (*App, error) {
+		server.Close()
+		<-served
 		return nil, err
+	}
+	store, err := waitForStore(ctx, c, ln.Addr().String(), log)
+	if err != nil {
+		return fail(err)
 	}
 	sealer, err := loadSealer(c, log)
 	if err != nil {
-		ln.Close()
 		store.Close()
-		return nil, err
+		return fail(err)
 	}
 	relay := mail.NewRelay(store, sender, log)
 	svc := accountd.NewService(store, accountd.NewHasher(c.Hash, c.HashConcurrent), sealer, c.Service, log)
 	svc.MailQueued = relay.Notify
+	handler.set(accounthttp.NewServer(svc, store, log, accounthttp.Config{Proxies: c.Proxies}))
 
-	a := &App{
-		Addr: ln.Addr().String(), log: log, store: store, relay: relay, wait: c.ShutdownWait, served: make(chan error, 1),
-		server: &http.Server{
-			Handler:           accounthttp.NewServer(svc, store, log, accounthttp.Config{Proxies: c.Proxies}),
-			ReadHeaderTimeout: 5 * time.Second,
-			ReadTimeout:       30 * time.Second,
-			WriteTimeout:      30 * time.Second,
-			IdleTimeout:       2 * time.Minute,
-			ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
-		},
-	}
+	a := &App{Addr: ln.Addr().String(), log: log, store: store, relay: relay, wait: c.ShutdownWait, server: server, served: served}
 	workCtx, cancel := context.WithCancel(context.WithoutCancel(ctx))
 	a.cancel = cancel
 	a.workers.Add(2)
 	go func() { defer a.workers.Done(); relay.Run(workCtx) }()
 	go func() { defer a.workers.Done(); a.prune(workCtx) }()
-	go func() { a.served <- a.server.Serve(ln) }()
 	log.Info("listening", "addr", a.Addr, "public_url", c.Service.PublicURL)
 	return a, nil
+}
+
+// handlerSwitch serves through the handler set last: the waiting one until
+// the store is ready, then the API.
+type handlerSwitch struct{ current atomic.Pointer[http.Handler] }
+
+func (h *handlerSwitch) set(next http.Handler) { h.current.Store(&next) }
+
+func (h *handlerSwitch) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	(*h.current.Load()).ServeHTTP(w, r)
+}
+
+// waitForStore opens the store c names, trying again with back-off while
+// it is out of reach, for up to c.StoreWait; an error that waiting cannot
+// cure (a bad password, an unknown database, a newer schema) ends it at
+// once.
+func waitForStore(ctx context.Context, c Config, addr string, log *slog.Logger) (Store, error) {
+	deadline := time.Now().Add(c.StoreWait)
+	pause := 100 * time.Millisecond
+	for {
+		store, err := OpenStore(ctx, c.Database, log)
+		if err == nil || !postgres.Unreachable(err) {
+			return store, err
+		}
+		if time.Now().Add(pause).After(deadline) {
+			return nil, fmt.Errorf("the store stayed out of reach for %s (--store-wait): %w", c.StoreWait, err)
+		}
+		log.Warn("store not reachable yet; answering 503 until it is", "addr", addr, "err", err, "retry_in", pause.String())
+		select {
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		case <-time.After(pause):
+		}
+		pause = min(2*pause, 5*time.Second)
+	}
 }
 
 // listenedURL is the base URL of listened, the address that listening on
