@@ -119,6 +119,14 @@ func testSessionAccount(t *testing.T, s accountd.Store) {
 	if gotS.ID != sess.ID || gotA.ID != a.ID || gotA.Email != a.Email || len(gotA.Achievements) != len(a.Achievements) {
 		t.Fatalf("got session %s account %s", gotS.ID, gotA.ID)
 	}
+	// The account is whole, as the other look-ups read it, tags included.
+	write(t, s, func(tx accountd.Tx) error {
+		_, err := tx.SetTags(ctx, a.ID, []accountd.Tag{accountd.NewTag(t0, "Go"), accountd.NewTag(t0, "Data Science")}, t0.Add(time.Second))
+		return err
+	})
+	if _, whole, err := s.SessionAccount(ctx, sess.TokenHash); err != nil || !reflect.DeepEqual(whole, accountByID(t, s, a.ID)) {
+		t.Fatalf("SessionAccount's account %+v, %v; want AccountByID's %+v", whole, err, accountByID(t, s, a.ID))
+	}
 	// What the caller does with an answer is its own business.
 	gotA.FirstName, gotA.Achievements[0].Value, gotS.IP = "Changed", 99, "0.0.0.0"
 	again, againA, err := s.SessionAccount(ctx, sess.TokenHash)

@@ -68,7 +68,7 @@ func benchService(ctx context.Context, c server.Config, o serviceLoads, w *table
 
 	w.header()
 	if o.run["account"] {
-		if err := benchAccount(ctx, client, base, tokens, o, w); err != nil {
+		if err := benchAccount(ctx, client, base, c.Database, tokens, o, w); err != nil {
 			return err
 		}
 	}
@@ -87,8 +87,9 @@ func benchService(ctx context.Context, c server.Config, o serviceLoads, w *table
 }
 
 // benchAccount compares GET /v1/account with a bare server answering the
-// same bytes.
-func benchAccount(ctx context.Context, client *http.Client, base string, tokens []string, o serviceLoads, w *table) error {
+// same bytes and, on PostgreSQL, with pgbench's primary-key look-ups on the
+// same server.
+func benchAccount(ctx context.Context, client *http.Client, base, database string, tokens []string, o serviceLoads, w *table) error {
 	_, accountBody, err := call(client, "GET", base+"/v1/account", tokens[0], "")
 	if err != nil {
 		return err
@@ -105,7 +106,17 @@ func benchAccount(ctx context.Context, client *http.Client, base string, tokens 
 	getRes := load(ctx, client, o.clients, o.duration, func(i int) (string, string, string, string) {
 		return "GET", base + "/v1/account", tokens[i%len(tokens)], ""
 	})
-	w.row("GET /v1/account", getRes, fmt.Sprintf("%.2f× bare (target ≥ 0.5)", getRes.rps/bareRes.rps))
+	ratio := fmt.Sprintf("%.2f× bare (target ≥ 0.5)", getRes.rps/bareRes.rps)
+	if strings.HasPrefix(database, "postgres://") || strings.HasPrefix(database, "postgresql://") {
+		tps, err := pgbenchTPS(ctx, database, o.clients, o.duration)
+		if err != nil {
+			fmt.Fprintf(w.out, "%-28s   %v\n", "pgbench -S -M prepared", err)
+		} else {
+			fmt.Fprintf(w.out, "%-28s %10.1f %9s %9s   the server's own primary-key look-ups, %d clients\n", "pgbench -S -M prepared", tps, "", "", o.clients)
+			ratio += fmt.Sprintf("; %.2f× pgbench -S (target ≥ 0.35)", getRes.rps/tps)
+		}
+	}
+	w.row("GET /v1/account", getRes, ratio)
 	return nil
 }
 
