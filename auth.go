@@ -158,7 +158,7 @@ func (s *Service) Login(ctx context.Context, c Client, email, password string) (
 	}
 	if !match {
 		if r := s.cfg.LoginVerifyAfter; r.N > 0 {
-			if _, _, err := s.store.Hit(ctx, limitKey("login", "failed", key), r.Window, s.now()); err != nil {
+			if _, _, err := s.store.Hit(ctx, failedLoginsKey(key), r.Window, s.now()); err != nil {
 				return nil, err
 			}
 		}
@@ -166,11 +166,14 @@ func (s *Service) Login(ctx context.Context, c Client, email, password string) (
 	}
 	undoIP()
 	undoPair()
-	failed, err := s.store.Hits(ctx, limitKey("login", "failed", key), s.now())
-	if err != nil {
-		return nil, err
+	var verify bool
+	if r := s.cfg.LoginVerifyAfter; r.N > 0 {
+		failed, err := s.store.Hits(ctx, failedLoginsKey(key), s.now())
+		if err != nil {
+			return nil, err
+		}
+		verify = failed >= r.N
 	}
-	verify := s.cfg.LoginVerifyAfter.N > 0 && failed >= s.cfg.LoginVerifyAfter.N
 	var rehash string
 	if stale {
 		if rehash, err = s.hasher.Hash(ctx, password); err != nil {

@@ -222,9 +222,7 @@ func (s *Service) ResetPassword(ctx context.Context, c Client, email, code, newP
 	}
 	s.MailQueued()
 	// Whatever was guessed before, the password is new.
-	if err := s.store.ClearHits(ctx, limitKey("login", "failed", a.EmailKey)); err != nil {
-		s.log.WarnContext(ctx, "failed logins stay counted", "err", err)
-	}
+	s.forgetFailedLogins(ctx, a.EmailKey)
 	return nil
 }
 
@@ -279,9 +277,7 @@ func (s *Service) ChangePassword(ctx context.Context, sess *Session, oldPassword
 	}
 	s.MailQueued()
 	// Whatever was guessed before, the password is new.
-	if err := s.store.ClearHits(ctx, limitKey("login", "failed", a.EmailKey)); err != nil {
-		s.log.WarnContext(ctx, "failed logins stay counted", "err", err)
-	}
+	s.forgetFailedLogins(ctx, a.EmailKey)
 	return nil
 }
 

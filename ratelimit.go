@@ -79,3 +79,15 @@ func (s *Service) reserve(ctx context.Context, action, scope, subject string, r 
 }
 
 func limitKey(action, scope, subject string) string { return action + ":" + scope + ":" + subject }
+
+// failedLoginsKey counts an email's failed logins from every address,
+// which past LoginVerifyAfter call for a mailed code (see Login).
+func failedLoginsKey(emailKey string) string { return limitKey("login", "failed", emailKey) }
+
+// forgetFailedLogins clears that count once the owner has shown the
+// mailbox, a second factor, or a new password.
+func (s *Service) forgetFailedLogins(ctx context.Context, emailKey string) {
+	if err := s.store.ClearHits(ctx, failedLoginsKey(emailKey)); err != nil {
+		s.log.WarnContext(ctx, "failed logins stay counted", "err", err)
+	}
+}

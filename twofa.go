@@ -270,11 +270,7 @@ func (s *Service) CompleteLogin(ctx context.Context, c Client, challenge, code s
 	}
 	if verdict == nil {
 		undoIP()
-		// The owner has shown the mailbox or the second factor: the failed
-		// logins before no longer call for a mailed code.
-		if err := s.store.ClearHits(ctx, limitKey("login", "failed", emailKey)); err != nil {
-			s.log.WarnContext(ctx, "failed logins stay counted", "err", err)
-		}
+		s.forgetFailedLogins(ctx, emailKey)
 	}
 	return auth, verdict
 }

@@ -100,16 +100,16 @@ func newEnvOn(t testing.TB, kind storeKind, tune ...func(*accountd.Config)) *env
 	return e
 }
 
-// openStore opens the store of kind at database, closed when t ends.
-func openStore(t testing.TB, kind storeKind, database string) interface {
+// migratingStore is either store, as the tests open it.
+type migratingStore interface {
 	accountd.Store
 	Migrate(context.Context) (int, error)
-} {
+}
+
+// openStore opens the store of kind at database, closed when t ends.
+func openStore(t testing.TB, kind storeKind, database string) migratingStore {
 	t.Helper()
-	var store interface {
-		accountd.Store
-		Migrate(context.Context) (int, error)
-	}
+	var store migratingStore
 	var err error
 	if kind == sqliteStore {
 		store, err = sqlite.Open(context.Background(), database)

@@ -76,30 +76,12 @@ func (db *DB) ClaimMail(ctx context.Context, now time.Time, lease time.Duration,
 
 // MarkMailSent returns ErrNotFound when there is no mail with id.
 func (db *DB) MarkMailSent(ctx context.Context, id string, at time.Time) error {
-	release, err := db.takeWriter(ctx)
-	if err != nil {
-		return err
-	}
-	defer release()
-	stmt, err := db.writer.stmt(ctx, qMailSent)
-	if err != nil {
-		return err
-	}
-	res, err := stmt.ExecContext(ctx, at.UnixMilli(), id)
+	res, err := db.execOnWriter(ctx, qMailSent, at.UnixMilli(), id)
 	return mustAffect("mark mail sent", res, err)
 }
 
 // MarkMailFailed returns ErrNotFound when there is no mail with id.
 func (db *DB) MarkMailFailed(ctx context.Context, id string, next time.Time, reason string) error {
-	release, err := db.takeWriter(ctx)
-	if err != nil {
-		return err
-	}
-	defer release()
-	stmt, err := db.writer.stmt(ctx, qMailFailed)
-	if err != nil {
-		return err
-	}
-	res, err := stmt.ExecContext(ctx, next.UnixMilli(), reason, id)
+	res, err := db.execOnWriter(ctx, qMailFailed, next.UnixMilli(), reason, id)
 	return mustAffect("mark mail failed", res, err)
 }

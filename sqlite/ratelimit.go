@@ -50,26 +50,15 @@ func (db *DB) Hits(ctx context.Context, key string, now time.Time) (int, error) 
 }
 
 func (db *DB) UndoHit(ctx context.Context, key string, now time.Time) error {
-	return db.execOnWriter(ctx, "undo hit", qUndoHit, key, now.UnixMilli())
+	if _, err := db.execOnWriter(ctx, qUndoHit, key, now.UnixMilli()); err != nil {
+		return wrap("undo hit", err)
+	}
+	return nil
 }
 
 func (db *DB) ClearHits(ctx context.Context, key string) error {
-	return db.execOnWriter(ctx, "clear hits", qClearHit, key)
-}
-
-// execOnWriter runs q on its own on the writer connection, in its turn.
-func (db *DB) execOnWriter(ctx context.Context, op string, q query, args ...any) error {
-	release, err := db.takeWriter(ctx)
-	if err != nil {
-		return err
-	}
-	defer release()
-	stmt, err := db.writer.stmt(ctx, q)
-	if err != nil {
-		return err
-	}
-	if _, err := stmt.ExecContext(ctx, args...); err != nil {
-		return wrap(op, err)
+	if _, err := db.execOnWriter(ctx, qClearHit, key); err != nil {
+		return wrap("clear hits", err)
 	}
 	return nil
 }

@@ -134,6 +134,20 @@ func (db *DB) takeWriter(ctx context.Context) (release func(), err error) {
 	}
 }
 
+// execOnWriter runs q on its own on the writer connection, in its turn.
+func (db *DB) execOnWriter(ctx context.Context, q query, args ...any) (sql.Result, error) {
+	release, err := db.takeWriter(ctx)
+	if err != nil {
+		return nil, err
+	}
+	defer release()
+	stmt, err := db.writer.stmt(ctx, q)
+	if err != nil {
+		return nil, err
+	}
+	return stmt.ExecContext(ctx, args...)
+}
+
 // Read runs fn in a transaction on a read-only connection; any write in fn
 // fails, since the connection has query_only set.
 func (db *DB) Read(ctx context.Context, fn func(accountd.Tx) error) error {

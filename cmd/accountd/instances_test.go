@@ -358,6 +358,19 @@ func (p *pgProxy) pipe(dst, src net.Conn) {
 	}
 }
 
+// proxiedPostgres is a fresh test database and the URL that reaches it
+// through a pgProxy of its own.
+func proxiedPostgres(t *testing.T) (*pgProxy, string) {
+	t.Helper()
+	u, err := url.Parse(testPostgres(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	proxy := startPGProxy(t, u.Host)
+	u.Host = proxy.addr
+	return proxy, u.String()
+}
+
 func startPGProxy(t *testing.T, target string) *pgProxy {
 	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
@@ -447,13 +460,8 @@ func (p *pgProxy) up() {
 // PostgreSQL server: readiness and store-bound requests answer 503 in the
 // envelope, and both recover once the server is back, without a restart.
 func TestPostgresOutageAnswers503AndRecovers(t *testing.T) {
-	u, err := url.Parse(testPostgres(t))
-	if err != nil {
-		t.Fatal(err)
-	}
-	proxy := startPGProxy(t, u.Host)
-	u.Host = proxy.addr
-	base, log, _ := startServe(t, serveArgs(u.String()), nil)
+	proxy, database := proxiedPostgres(t)
+	base, log, _ := startServe(t, serveArgs(database), nil)
 
 	var reg apiAuth
 	apiCall(t, 201, "POST", base+"/v1/auth/register", "",
@@ -501,13 +509,8 @@ func TestPostgresOutageAnswers503AndRecovers(t *testing.T) {
 // none hangs or loses its connection, /readyz says 503 and /healthz 200;
 // once the network moves again, so does the service.
 func TestPostgresHungAnswers503Fast(t *testing.T) {
-	u, err := url.Parse(testPostgres(t))
-	if err != nil {
-		t.Fatal(err)
-	}
-	proxy := startPGProxy(t, u.Host)
-	u.Host = proxy.addr
-	base, log, _ := startServe(t, serveArgs(u.String()), nil)
+	proxy, database := proxiedPostgres(t)
+	base, log, _ := startServe(t, serveArgs(database), nil)
 	var reg apiAuth
 	apiCall(t, 201, "POST", base+"/v1/auth/register", "",
 		`{"email":"hung@example.com","password":"a long and secret passphrase","firstName":"Hu","lastName":"Ng"}`).decode(t, &reg)
@@ -570,14 +573,9 @@ func TestPostgresHungAnswers503Fast(t *testing.T) {
 // the server comes, then migrates and serves; with --store-wait short, it
 // gives up after it, saying why.
 func TestServeWaitsForPostgres(t *testing.T) {
-	u, err := url.Parse(testPostgres(t))
-	if err != nil {
-		t.Fatal(err)
-	}
-	proxy := startPGProxy(t, u.Host)
+	proxy, database := proxiedPostgres(t)
 	proxy.down()
-	u.Host = proxy.addr
-	base, log, _ := startServeUntil(t, serveArgs(u.String()), nil, "store not reachable yet; answering 503 until it is")
+	base, log, _ := startServeUntil(t, serveArgs(database), nil, "store not reachable yet; answering 503 until it is")
 	apiCall(t, 200, "GET", base+"/healthz", "", "")
 	for _, path := range []string{"/readyz", "/v1/tags"} {
 		r := apiCall(t, 503, "GET", base+path, "", "")
@@ -601,7 +599,7 @@ func TestServeWaitsForPostgres(t *testing.T) {
 	proxy.down()
 	var stdout, stderr syncBuffer
 	begin := time.Now()
-	err = run(context.Background(), append([]string{"serve"}, serveArgs(u.String(), "--store-wait", "1s")...), envOf(nil), &stdout, &stderr)
+	err := run(context.Background(), append([]string{"serve"}, serveArgs(database, "--store-wait", "1s")...), envOf(nil), &stdout, &stderr)
 	if err == nil || !strings.Contains(err.Error(), "--store-wait") || time.Since(begin) > 5*time.Second {
 		t.Fatalf("serve with the store away and --store-wait 1s: %v after %v", err, time.Since(begin))
 	}
