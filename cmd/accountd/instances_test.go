@@ -456,6 +456,24 @@ func (p *pgProxy) up() {
 	p.serve(ln)
 }
 
+// awaitRecovery waits until readiness and the token's account answer 200
+// again, failing t if that is not so by deadline.
+func awaitRecovery(t *testing.T, base, token string, deadline time.Time, log *syncBuffer) {
+	t.Helper()
+	for _, path := range []string{"/readyz", "/v1/account"} {
+		for {
+			r, err := apiSend("GET", base+path, token, "")
+			if err == nil && r.status == 200 {
+				break
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("GET %s not back by the deadline after the store came back: %+v %v\n%s", path, r, err, log.String())
+			}
+			time.Sleep(50 * time.Millisecond)
+		}
+	}
+}
+
 // TestPostgresOutageAnswers503AndRecovers cuts an instance off from its
 // PostgreSQL server: readiness and store-bound requests answer 503 in the
 // envelope, and both recover once the server is back, without a restart.
@@ -479,19 +497,7 @@ func TestPostgresOutageAnswers503AndRecovers(t *testing.T) {
 
 	proxy.up()
 	start := time.Now()
-	deadline := start.Add(5 * time.Second)
-	for _, path := range []string{"/readyz", "/v1/account"} {
-		for {
-			r, err := apiSend("GET", base+path, reg.Token, "")
-			if err == nil && r.status == 200 {
-				break
-			}
-			if time.Now().After(deadline) {
-				t.Fatalf("GET %s not back 5 s after the store came back: %+v %v\n%s", path, r, err, log.String())
-			}
-			time.Sleep(50 * time.Millisecond)
-		}
-	}
+	awaitRecovery(t, base, reg.Token, start.Add(5*time.Second), log)
 	var acc struct {
 		ID string `json:"_id"`
 	}
@@ -553,19 +559,7 @@ func TestPostgresHungAnswers503Fast(t *testing.T) {
 	t.Logf("all answered within %v of the stall", time.Since(start).Round(time.Millisecond))
 
 	proxy.resume()
-	deadline := time.Now().Add(15 * time.Second)
-	for _, path := range []string{"/readyz", "/v1/account"} {
-		for {
-			r, err := apiSend("GET", base+path, reg.Token, "")
-			if err == nil && r.status == 200 {
-				break
-			}
-			if time.Now().After(deadline) {
-				t.Fatalf("GET %s not back after the network moved again: %+v %v\n%s", path, r, err, log.String())
-			}
-			time.Sleep(100 * time.Millisecond)
-		}
-	}
+	awaitRecovery(t, base, reg.Token, time.Now().Add(15*time.Second), log)
 }
 
 // TestServeWaitsForPostgres starts an instance while its PostgreSQL server
