@@ -34,13 +34,17 @@ var (
 // live account, whole, in one statement: so in one round trip, and in one
 // snapshot with no transaction around it. The achievements and tags come
 // as JSON arrays of their documents, in the order queueAccount reads them,
-// with keys that are the domain types' field names.
+// with keys that are the domain types' field names. Whether the account is
+// live is a column, not a condition: joined on a.id alone, the planner looks
+// the account up by its primary key even before statistics exist, where
+// "deleted_at IS NULL" led it to scan the partial email index whole.
 var qSessionAccount = "SELECT s." + strings.Join(sessionColumnList, ", s.") + ", " + accountColumns("a.") + `,
+		a.deleted_at IS NULL,
 		(SELECT coalesce(json_agg(json_build_object('ID', id, 'Owner', owner, 'Type', type, 'Total', total,
 			'Value', value, 'CreatedAt', created_at, 'UpdatedAt', updated_at) ORDER BY created_at, id), '[]')
 			FROM achievements WHERE owner = a.id),
 		coalesce(tg.names, '{}'), coalesce(tg.docs, '[]')
-	FROM sessions AS s JOIN accounts AS a ON a.id = s.account_id AND a.deleted_at IS NULL
+	FROM sessions AS s JOIN accounts AS a ON a.id = s.account_id
 	LEFT JOIN LATERAL (SELECT array_agg(at.name ORDER BY at.position) AS names,
 			json_agg(json_build_object('ID', t.id, 'Name', t.name, 'Key', t.key, 'Color', t.color,
 				'Categories', t.categories, 'IsParent', t.is_parent, 'Type', t.type, 'EntryCount', t.entry_count,
@@ -69,11 +73,15 @@ func (db *DB) SessionAccount(ctx context.Context, tokenHash []byte) (*accountd.S
 	defer cancel()
 	var s accountd.Session
 	a := &accountd.Account{}
+	var live bool
 	var achievements, tags []byte
 	dest := append(sessionDest(&s), accountDest(a)...)
-	dest = append(dest, &achievements, &a.Profile.Talent.Tags, &tags)
+	dest = append(dest, &live, &achievements, &a.Profile.Talent.Tags, &tags)
 	if err := db.pool.QueryRow(ctx, qSessionAccount, tokenHash).Scan(dest...); err != nil {
 		return nil, nil, wrap("session account", err)
+	}
+	if !live {
+		return nil, nil, accountd.ErrNotFound
 	}
 	if err := errors.Join(json.Unmarshal(achievements, &a.Achievements), json.Unmarshal(tags, &a.Tags)); err != nil {
 		return nil, nil, wrap("session account", err)
