@@ -34,13 +34,14 @@ type Server struct {
 // Config is what the HTTP face is told beside the service.
 type Config struct {
 	Proxies Proxies
+	CORS    CORS
 }
 
 // NewServer returns the handler of the whole API.
 func NewServer(svc *accountd.Service, store Pinger, log *slog.Logger, c Config) *Server {
 	s := &Server{svc: svc, store: store, log: log, proxies: c.Proxies, mux: http.NewServeMux()}
 	s.routes()
-	s.handler = s.withRequestLog(s.withRecover(http.HandlerFunc(s.route)))
+	s.handler = s.withRequestLog(c.CORS.withCORS(s.withRecover(http.HandlerFunc(s.route))))
 	return s
 }
 

@@ -44,6 +44,7 @@ type Config struct {
 	ShutdownWait   time.Duration
 	StoreWait      time.Duration
 	Proxies        accounthttp.Proxies
+	CORS           accounthttp.CORS
 }
 
 // DefaultConfig is what a command runs with where its flags and their
@@ -112,6 +113,10 @@ func (c *Config) Flags(fs *flag.FlagSet, only ...string) {
 			c.Proxies.Trusted = append(c.Proxies.Trusted, prefix.Masked())
 		}
 		return nil
+	})
+	all.Func("cors-origins", "origins whose pages may call the API from a browser, comma-separated: scheme://host[:port], or https://*.example.com for its subdomains (default: none)", func(s string) (err error) {
+		c.CORS, err = accounthttp.ParseCORS(s)
+		return err
 	})
 	all.Func("proxy-header", "the header the trusted proxies append the client's address to: X-Forwarded-For (default) or Forwarded", func(s string) error {
 		switch {
@@ -246,7 +251,7 @@ func Start(ctx context.Context, c Config, log *slog.Logger) (*App, error) {
 	relay := mail.NewRelay(store, sender, log)
 	svc := accountd.NewService(store, accountd.NewHasher(c.Hash, c.HashConcurrent), sealer, c.Service, log)
 	svc.MailQueued = relay.Notify
-	handler.set(accounthttp.NewServer(svc, store, log, accounthttp.Config{Proxies: c.Proxies}))
+	handler.set(accounthttp.NewServer(svc, store, log, accounthttp.Config{Proxies: c.Proxies, CORS: c.CORS}))
 
 	a := &App{Addr: ln.Addr().String(), log: log, store: store, relay: relay, wait: c.ShutdownWait, server: server, served: served}
 	workCtx, cancel := context.WithCancel(context.WithoutCancel(ctx))
