@@ -371,7 +371,7 @@ func TestHelp(t *testing.T) {
 		{[]string{"-h"}, nil},
 		{[]string{"help"}, nil},
 		{[]string{"admin", "--help"}, nil},
-		{[]string{"serve", "--help"}, []string{"addr", "argon2-iterations", "argon2-memory", "argon2-parallelism", "database",
+		{[]string{"serve", "--help"}, []string{"addr", "argon2-iterations", "argon2-memory", "argon2-parallelism", "cors-origins", "database",
 			"hash-concurrency", "issuer", "log-level", "login-verify-after", "mail-from", "proxy-header", "public-url", "rate-limit-account", "rate-limit-ip",
 			"secret-key", "shutdown-timeout", "smtp", "store-wait", "token-ttl", "trusted-proxies"}},
 		{[]string{"migrate", "--help"}, []string{"database"}},
