@@ -2,6 +2,7 @@ package accountd
 
 import (
 	"context"
+	"crypto/hmac"
 	"crypto/rand"
 	"crypto/sha256"
 	"encoding/base64"
@@ -43,6 +44,42 @@ func NewToken() (token string, hash []byte) {
 func HashToken(token string) []byte {
 	h := sha256.Sum256([]byte(token))
 	return h[:]
+}
+
+// SessionDelivery is how a new session's token reaches the client: in the
+// answer, for programs, or in an HttpOnly cookie, for a browser page whose
+// scripts then cannot read (nor an injected script steal) it.
+type SessionDelivery string
+
+const (
+	DeliverToken  SessionDelivery = "token"
+	DeliverCookie SessionDelivery = "cookie"
+)
+
+// ParseSessionDelivery reads the "session" field of a sign-in; none is a
+// token.
+func ParseSessionDelivery(s string) (SessionDelivery, error) {
+	switch d := SessionDelivery(s); d {
+	case "":
+		return DeliverToken, nil
+	case DeliverToken, DeliverCookie:
+		return d, nil
+	}
+	return "", fieldError("session", `must be "token" or "cookie"`)
+}
+
+// CSRFToken is the anti-forgery token of a cookie session: an HMAC-SHA256
+// keyed by the session's own token. It needs no storage, ends with the
+// session, and reveals nothing of the token, which the page never sees.
+func CSRFToken(token string) string {
+	m := hmac.New(sha256.New, []byte(token))
+	m.Write([]byte("accountd csrf"))
+	return base64.RawURLEncoding.EncodeToString(m.Sum(nil))
+}
+
+// ValidCSRFToken reports, in constant time, whether csrf is the session's.
+func ValidCSRFToken(token, csrf string) bool {
+	return hmac.Equal([]byte(CSRFToken(token)), []byte(csrf))
 }
 
 func (s *Service) createSession(ctx context.Context, tx Tx, a *Account, c Client, now time.Time) (*Auth, error) {

@@ -26,6 +26,7 @@ func (s *Server) deleteAccount(w http.ResponseWriter, r *http.Request, c *caller
 	if err := s.svc.DeleteAccount(r.Context(), c.session, body.Password); err != nil {
 		return err
 	}
+	s.endCookie(w, c)
 	writeOK(w, http.StatusOK, "success", empty)
 	return nil
 }

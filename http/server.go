@@ -27,6 +27,7 @@ type Server struct {
 	store   Pinger
 	log     *slog.Logger
 	proxies Proxies
+	cookies cookies
 	mux     *http.ServeMux
 	handler http.Handler
 }
@@ -35,11 +36,15 @@ type Server struct {
 type Config struct {
 	Proxies Proxies
 	CORS    CORS
+	// PublicURL is the service's base URL; a plain http one makes the
+	// session cookie not Secure.
+	PublicURL string
 }
 
 // NewServer returns the handler of the whole API.
 func NewServer(svc *accountd.Service, store Pinger, log *slog.Logger, c Config) *Server {
-	s := &Server{svc: svc, store: store, log: log, proxies: c.Proxies, mux: http.NewServeMux()}
+	s := &Server{svc: svc, store: store, log: log, proxies: c.Proxies,
+		cookies: newCookies(c.PublicURL, c.CORS), mux: http.NewServeMux()}
 	s.routes()
 	s.handler = s.withRequestLog(c.CORS.withCORS(s.withRecover(http.HandlerFunc(s.route))))
 	return s
@@ -124,22 +129,27 @@ func (s *Server) public(h func(http.ResponseWriter, *http.Request) error) http.H
 
 // caller is the signed-in session and account of a request.
 type caller struct {
-	session *accountd.Session
-	account *accountd.Account
+	session  *accountd.Session
+	account  *accountd.Account
+	byCookie bool // signed in by the session cookie, not a bearer token
 }
 
-// private is public behind the bearer-token check.
+// private is public behind the sign-in check: a bearer token, or the
+// session cookie with its CSRF guard.
 func (s *Server) private(h func(http.ResponseWriter, *http.Request, *caller) error) http.Handler {
 	return s.public(func(w http.ResponseWriter, r *http.Request) error {
-		token, err := bearerToken(r)
+		cred, err := requestCredential(r)
 		if err != nil {
 			return err
 		}
-		sess, a, err := s.svc.Authenticate(r.Context(), token)
+		if err := s.cookies.check(r, cred); err != nil {
+			return err
+		}
+		sess, a, err := s.svc.Authenticate(r.Context(), cred.token)
 		if err != nil {
 			return err
 		}
-		return h(w, r, &caller{session: sess, account: a})
+		return h(w, r, &caller{session: sess, account: a, byCookie: cred.byCookie})
 	})
 }
 

@@ -27,8 +27,12 @@ func (s *Server) listSessions(w http.ResponseWriter, r *http.Request, c *caller)
 }
 
 func (s *Server) endSession(w http.ResponseWriter, r *http.Request, c *caller) error {
-	if err := s.svc.EndSession(r.Context(), c.account.ID, r.PathValue("id")); err != nil {
+	id := r.PathValue("id")
+	if err := s.svc.EndSession(r.Context(), c.account.ID, id); err != nil {
 		return err
+	}
+	if id == c.session.ID {
+		s.endCookie(w, c)
 	}
 	writeOK(w, http.StatusOK, "Session ended", empty)
 	return nil
@@ -38,10 +42,21 @@ func (s *Server) logout(w http.ResponseWriter, r *http.Request, c *caller) error
 	if err := s.svc.EndSession(r.Context(), c.account.ID, c.session.ID); err != nil {
 		return err
 	}
+	s.endCookie(w, c)
 	writeOK(w, http.StatusOK, "OK", empty)
 	return nil
 }
 
+// endCookie clears the cookie of the caller's session, which the request
+// has ended, when it came by cookie.
+func (s *Server) endCookie(w http.ResponseWriter, c *caller) {
+	if c.byCookie {
+		s.cookies.clear(w)
+	}
+}
+
+// changePassword keeps the caller's session (and its cookie) and ends
+// every other.
 func (s *Server) changePassword(w http.ResponseWriter, r *http.Request, c *caller) error {
 	var body struct {
 		OldPassword string `json:"oldPassword"`

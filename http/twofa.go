@@ -90,15 +90,20 @@ func (s *Server) completeLogin(w http.ResponseWriter, r *http.Request) error {
 	var body struct {
 		Challenge string `json:"challenge"`
 		Code      string `json:"code"`
+		Session   string `json:"session"`
 	}
 	if err := decode(w, r, &body); err != nil {
+		return err
+	}
+	delivery, err := accountd.ParseSessionDelivery(body.Session)
+	if err != nil {
 		return err
 	}
 	auth, err := s.svc.CompleteLogin(r.Context(), s.client(r), body.Challenge, body.Code)
 	if err != nil {
 		return err
 	}
-	writeOK(w, http.StatusOK, "OK", newAuthData(auth))
+	writeOK(w, http.StatusOK, "OK", s.authAnswer(w, auth, delivery))
 	return nil
 }
 
@@ -117,12 +122,13 @@ type verificationData struct {
 	Type                 string `json:"type"`
 }
 
-func loginData(res *accountd.LoginResult) any {
+// loginAnswer is login's data: a challenge to complete, or the session.
+func (s *Server) loginAnswer(w http.ResponseWriter, res *accountd.LoginResult, d accountd.SessionDelivery) any {
 	if res.Verify {
 		return verificationData{VerificationRequired: true, Challenge: res.Challenge, Type: res.TwoFAType}
 	}
 	if res.Challenge != "" {
 		return challengeData{TwoFaRequired: true, Challenge: res.Challenge, Type: res.TwoFAType}
 	}
-	return newAuthData(res.Auth)
+	return s.authAnswer(w, res.Auth, d)
 }

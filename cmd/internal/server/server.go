@@ -251,7 +251,8 @@ func Start(ctx context.Context, c Config, log *slog.Logger) (*App, error) {
 	relay := mail.NewRelay(store, sender, log)
 	svc := accountd.NewService(store, accountd.NewHasher(c.Hash, c.HashConcurrent), sealer, c.Service, log)
 	svc.MailQueued = relay.Notify
-	handler.set(accounthttp.NewServer(svc, store, log, accounthttp.Config{Proxies: c.Proxies, CORS: c.CORS}))
+	handler.set(accounthttp.NewServer(svc, store, log, accounthttp.Config{Proxies: c.Proxies, CORS: c.CORS,
+		PublicURL: c.Service.PublicURL}))
 
 	a := &App{Addr: ln.Addr().String(), log: log, store: store, relay: relay, wait: c.ShutdownWait, server: server, served: served}
 	workCtx, cancel := context.WithCancel(context.WithoutCancel(ctx))
