@@ -212,7 +212,7 @@ func TestCookieSessionSignIns(t *testing.T) {
 
 	// A reset ends every session: the browser signed in drops its cookie.
 	e.must(202, e.do("POST", "/v1/auth/password/forgot", "", map[string]string{"email": "jar@example.com"}))
-	e.mailedCode("jar@example.com") // the verification mail
+	e.mailedCode("jar@example.com")                      // the verification mail
 	e.smtp.WaitFor(t, "jar@example.com", 10*time.Second) // the password change's
 	code := e.mailedCode("jar@example.com")
 	r = e.must(200, e.raw("POST", "/v1/auth/password/reset", s.header("", ""),
