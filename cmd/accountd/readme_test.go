@@ -41,7 +41,7 @@ func TestREADMEWalkThrough(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	blocks, err := readmeBlocks(string(readme), readmeWalkHeading)
+	blocks, err := readmeBlocks(string(readme), readmeWalkHeading, "sh")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -89,10 +89,10 @@ func TestREADMEWalkThrough(t *testing.T) {
 	}
 }
 
-// readmeBlocks returns the bodies of the sh fences in the section of
-// markdown titled heading, up to the next heading of its level or above;
-// an error when the section is missing or has none.
-func readmeBlocks(markdown, heading string) ([]string, error) {
+// readmeBlocks returns the bodies of the fences of language lang in the
+// section of markdown titled heading, up to the next heading of its level
+// or above; an error when the section is missing or has none.
+func readmeBlocks(markdown, heading, lang string) ([]string, error) {
 	var blocks []string
 	var body []string
 	inSection, found := false, false
@@ -101,7 +101,7 @@ func readmeBlocks(markdown, heading string) ([]string, error) {
 	for i, line := range strings.Split(markdown, "\n") {
 		switch {
 		case inFence && strings.TrimSpace(line) == "```":
-			if inSection && fence == "sh" {
+			if inSection && fence == lang {
 				blocks = append(blocks, strings.Join(body, "\n")+"\n")
 			}
 			inFence, body = false, nil
@@ -124,7 +124,7 @@ func readmeBlocks(markdown, heading string) ([]string, error) {
 	case !found:
 		return nil, fmt.Errorf("README.md has no section %q", heading)
 	case len(blocks) == 0:
-		return nil, fmt.Errorf("README.md: section %q has no sh blocks", heading)
+		return nil, fmt.Errorf("README.md: section %q has no %s blocks", heading, lang)
 	}
 	return blocks, nil
 }
