@@ -10,6 +10,7 @@ import (
 	"log/slog"
 	"net/http"
 	"runtime/debug"
+	"slices"
 	"strings"
 	"time"
 
@@ -29,6 +30,8 @@ type Server struct {
 	proxies Proxies
 	cookies cookies
 	mux     *http.ServeMux
+	// patterns are the routes' patterns, in the order routes registers them.
+	patterns []string
 	handler http.Handler
 }
 
@@ -53,37 +56,47 @@ func NewServer(svc *accountd.Service, store Pinger, log *slog.Logger, c Config) 
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.handler.ServeHTTP(w, r) }
 
 func (s *Server) routes() {
-	s.mux.Handle("GET /healthz", s.public(s.healthz))
-	s.mux.Handle("GET /readyz", s.public(s.readyz))
+	s.handle("GET /healthz", s.public(s.healthz))
+	s.handle("GET /readyz", s.public(s.readyz))
 
-	s.mux.Handle("POST /v1/auth/register", s.public(s.register))
-	s.mux.Handle("POST /v1/auth/login", s.public(s.login))
-	s.mux.Handle("POST /v1/auth/login/2fa", s.public(s.completeLogin))
-	s.mux.Handle("POST /v1/auth/password/forgot", s.public(s.forgotPassword))
-	s.mux.Handle("POST /v1/auth/password/reset", s.public(s.resetPassword))
-	s.mux.Handle("POST /v1/auth/email/verify", s.private(s.verifyEmail))
-	s.mux.Handle("POST /v1/auth/email/resend", s.private(s.resendVerification))
+	s.handle("POST /v1/auth/register", s.public(s.register))
+	s.handle("POST /v1/auth/login", s.public(s.login))
+	s.handle("POST /v1/auth/login/2fa", s.public(s.completeLogin))
+	s.handle("POST /v1/auth/password/forgot", s.public(s.forgotPassword))
+	s.handle("POST /v1/auth/password/reset", s.public(s.resetPassword))
+	s.handle("POST /v1/auth/email/verify", s.private(s.verifyEmail))
+	s.handle("POST /v1/auth/email/resend", s.private(s.resendVerification))
 
-	s.mux.Handle("GET /v1/account", s.private(s.getAccount))
-	s.mux.Handle("PATCH /v1/account/update", s.private(s.updateProfile))
-	s.mux.Handle("GET /v1/account/user/{id}", s.private(s.getPublicAccount))
-	s.mux.Handle("POST /v1/account/delete-account", s.private(s.deleteAccount))
-	s.mux.Handle("POST /v1/account/logout", s.private(s.logout))
-	s.mux.Handle("PUT /v1/account/password/change", s.private(s.changePassword))
-	s.mux.Handle("GET /v1/account/sessions", s.private(s.listSessions))
-	s.mux.Handle("POST /v1/account/initiate/2fa", s.private(s.initiateTwoFA))
-	s.mux.Handle("POST /v1/account/activate/2fa", s.private(s.activateTwoFA))
-	s.mux.Handle("POST /v1/account/deactivate/2fa", s.private(s.deactivateTwoFA))
-	s.mux.Handle("POST /v1/account/2fa/email", s.private(s.sendTwoFAEmail))
-	s.mux.Handle("DELETE /v1/account/sessions/{id}", s.private(s.endSession))
-	s.mux.Handle("GET /v1/account/user", s.private(s.searchAccounts))
-	s.mux.Handle("POST /v1/account/bookmarks", s.private(s.addBookmark))
-	s.mux.Handle("GET /v1/account/bookmarks", s.private(s.listBookmarks))
-	s.mux.Handle("DELETE /v1/account/bookmarks/{id}", s.private(s.removeBookmark))
-	s.mux.Handle("GET /v1/tags", s.public(s.listTags))
-	s.mux.Handle("POST /v1/admin/accounts", s.private(s.createManagedAccount))
-	s.mux.Handle("PATCH /v1/admin/accounts/{id}", s.private(s.adminUpdateAccount))
+	s.handle("GET /v1/account", s.private(s.getAccount))
+	s.handle("PATCH /v1/account/update", s.private(s.updateProfile))
+	s.handle("GET /v1/account/user/{id}", s.private(s.getPublicAccount))
+	s.handle("POST /v1/account/delete-account", s.private(s.deleteAccount))
+	s.handle("POST /v1/account/logout", s.private(s.logout))
+	s.handle("PUT /v1/account/password/change", s.private(s.changePassword))
+	s.handle("GET /v1/account/sessions", s.private(s.listSessions))
+	s.handle("POST /v1/account/initiate/2fa", s.private(s.initiateTwoFA))
+	s.handle("POST /v1/account/activate/2fa", s.private(s.activateTwoFA))
+	s.handle("POST /v1/account/deactivate/2fa", s.private(s.deactivateTwoFA))
+	s.handle("POST /v1/account/2fa/email", s.private(s.sendTwoFAEmail))
+	s.handle("DELETE /v1/account/sessions/{id}", s.private(s.endSession))
+	s.handle("GET /v1/account/user", s.private(s.searchAccounts))
+	s.handle("POST /v1/account/bookmarks", s.private(s.addBookmark))
+	s.handle("GET /v1/account/bookmarks", s.private(s.listBookmarks))
+	s.handle("DELETE /v1/account/bookmarks/{id}", s.private(s.removeBookmark))
+	s.handle("GET /v1/tags", s.public(s.listTags))
+	s.handle("POST /v1/admin/accounts", s.private(s.createManagedAccount))
+	s.handle("PATCH /v1/admin/accounts/{id}", s.private(s.adminUpdateAccount))
 }
+
+// handle registers a route.
+func (s *Server) handle(pattern string, h http.Handler) {
+	s.mux.Handle(pattern, h)
+	s.patterns = append(s.patterns, pattern)
+}
+
+// Routes lists the pattern of every route, such as
+// "GET /v1/account/user/{id}": what the API's document must describe.
+func (s *Server) Routes() []string { return slices.Clone(s.patterns) }
 
 // route dispatches to the mux, but answers unknown paths and methods with
 // the envelope rather than the mux's plain text.
