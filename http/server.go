@@ -32,7 +32,7 @@ type Server struct {
 	mux     *http.ServeMux
 	// patterns are the routes' patterns, in the order routes registers them.
 	patterns []string
-	handler http.Handler
+	handler  http.Handler
 }
 
 // Config is what the HTTP face is told beside the service.
