@@ -6,6 +6,7 @@ import (
 	"runtime"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 	"unicode/utf8"
 
@@ -65,9 +66,10 @@ var DefaultHashParams = HashParams{MemoryKiB: 19 * 1024, Iterations: 2, Parallel
 // of hashes run at once, so a flood of logins queues instead of exhausting
 // memory (each hash holds MemoryKiB while it runs).
 type Hasher struct {
-	params *argon2id.Params
-	slots  chan struct{}
-	dummy  string // a hash to verify against when there is no account, so timing does not tell
+	params  *argon2id.Params
+	slots   chan struct{}
+	waiting atomic.Int64
+	dummy   string // a hash to verify against when there is no account, so timing does not tell
 }
 
 // NewHasher returns a Hasher running at most concurrency hashes at once
@@ -88,7 +90,15 @@ func NewHasher(p HashParams, concurrency int) *Hasher {
 	return h
 }
 
+// Running is the number of hashes running now.
+func (h *Hasher) Running() int { return len(h.slots) }
+
+// Waiting is the number of hashes waiting for a slot.
+func (h *Hasher) Waiting() int { return int(h.waiting.Load()) }
+
 func (h *Hasher) acquire(ctx context.Context) error {
+	h.waiting.Add(1)
+	defer h.waiting.Add(-1)
 	select {
 	case h.slots <- struct{}{}:
 		return nil

@@ -66,6 +66,7 @@ func (s *Service) reserve(ctx context.Context, action, scope, subject string, r 
 		return nil, err
 	}
 	if count > r.N {
+		s.RateLimited(action, scope)
 		wait := max(resetAt.Sub(now), time.Second)
 		return nil, &Error{Kind: KindRateLimited, Code: "rate_limited", RetryAfter: wait,
 			Message: fmt.Sprintf("Too many attempts; try again in %s", wait.Round(time.Second))}

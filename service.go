@@ -16,13 +16,17 @@ type Service struct {
 	// MailQueued is called after a transaction that queued mail commits,
 	// so the relay can send it at once.
 	MailQueued func()
+	// RateLimited is called when a rate limit refuses an attempt at action,
+	// counted per scope ("ip", "account", …).
+	RateLimited func(action, scope string)
 	// Now is the clock; tests may replace it.
 	Now func() time.Time
 }
 
 // NewService returns a Service over store; sealer keeps TOTP secrets.
 func NewService(store Store, hasher *Hasher, sealer *Sealer, cfg Config, log *slog.Logger) *Service {
-	return &Service{store: store, hasher: hasher, sealer: sealer, cfg: cfg, log: log, MailQueued: func() {}, Now: time.Now}
+	return &Service{store: store, hasher: hasher, sealer: sealer, cfg: cfg, log: log, MailQueued: func() {},
+		RateLimited: func(string, string) {}, Now: time.Now}
 }
 
 func (s *Service) now() time.Time { return s.Now().UTC().Truncate(time.Millisecond) }

@@ -42,6 +42,9 @@ type Store interface {
 	MarkMailSent(ctx context.Context, id string, at time.Time) error
 	// MarkMailFailed records a failed attempt and when to try again.
 	MarkMailFailed(ctx context.Context, id string, next time.Time, reason string) error
+	// OutboxBacklog counts the mails not yet sent and tells when the
+	// oldest of them was queued (zero when there is none).
+	OutboxBacklog(ctx context.Context) (pending int, oldest time.Time, err error)
 
 	// Prune deletes what has outlived its use at now: expired sessions and
 	// codes, ended rate-limit windows, and mails delivered over a week ago.

@@ -29,6 +29,7 @@ type Server struct {
 	log     *slog.Logger
 	proxies Proxies
 	cookies cookies
+	metrics RequestMetrics
 	mux     *http.ServeMux
 	// patterns are the routes' patterns, in the order routes registers them.
 	patterns []string
@@ -42,12 +43,20 @@ type Config struct {
 	// PublicURL is the service's base URL; a plain http one makes the
 	// session cookie not Secure.
 	PublicURL string
+	// Metrics, when set, is told of every request answered.
+	Metrics RequestMetrics
+}
+
+// RequestMetrics counts answered requests by the pattern of the route
+// that served them ("" when none did), status and duration.
+type RequestMetrics interface {
+	ObserveRequest(route string, status int, d time.Duration)
 }
 
 // NewServer returns the handler of the whole API.
 func NewServer(svc *accountd.Service, store Pinger, log *slog.Logger, c Config) *Server {
 	s := &Server{svc: svc, store: store, log: log, proxies: c.Proxies,
-		cookies: newCookies(c.PublicURL, c.CORS), mux: http.NewServeMux()}
+		cookies: newCookies(c.PublicURL, c.CORS), metrics: c.Metrics, mux: http.NewServeMux()}
 	s.routes()
 	s.handler = s.withRequestLog(c.CORS.withCORS(s.withRecover(http.HandlerFunc(s.route))))
 	return s
@@ -226,10 +235,15 @@ func (s *Server) withRequestLog(next http.Handler) http.Handler {
 		w.Header().Set("X-Request-Id", id)
 		rec := &statusRecorder{ResponseWriter: w, status: http.StatusOK}
 		next.ServeHTTP(rec, r)
+		took := time.Since(start)
+		if s.metrics != nil {
+			// The mux has set the pattern on this very request.
+			s.metrics.ObserveRequest(r.Pattern, rec.status, took)
+		}
 		s.log.LogAttrs(r.Context(), slog.LevelInfo, "request",
 			slog.String("request_id", id), slog.String("client", s.proxies.clientAddr(r)),
 			slog.String("method", r.Method), slog.String("path", shortPath(r.URL.Path)),
-			slog.Int("status", rec.status), slog.Float64("duration_ms", float64(time.Since(start).Microseconds())/1000))
+			slog.Int("status", rec.status), slog.Float64("duration_ms", float64(took.Microseconds())/1000))
 	})
 }
 

@@ -31,6 +31,8 @@ const (
 	qMailSent   = "UPDATE outbox SET sent_at = $1, lease_until = NULL, body = '' WHERE id = $2"
 	qMailFailed = `UPDATE outbox SET attempts = attempts + 1, next_attempt_at = $1, last_error = $2, lease_until = NULL
 		WHERE id = $3`
+	// The partial index outbox_due holds exactly the mail not yet sent.
+	qMailBacklog = "SELECT count(*), min(created_at) FROM outbox WHERE sent_at IS NULL"
 )
 
 func (t *tx) EnqueueMail(ctx context.Context, m *accountd.Mail) error {
@@ -82,4 +84,18 @@ func (db *DB) MarkMailFailed(ctx context.Context, id string, next time.Time, rea
 	defer cancel()
 	tag, err := db.pool.Exec(ctx, qMailFailed, ms(next), reason, id)
 	return mustAffect("mark mail failed", tag, err)
+}
+
+func (db *DB) OutboxBacklog(ctx context.Context) (int, time.Time, error) {
+	ctx, cancel := bounded(ctx)
+	defer cancel()
+	var pending int
+	var oldest *time.Time
+	if err := db.pool.QueryRow(ctx, qMailBacklog).Scan(&pending, &oldest); err != nil {
+		return 0, time.Time{}, wrap("outbox backlog", err)
+	}
+	if oldest == nil {
+		return pending, time.Time{}, nil
+	}
+	return pending, *oldest, nil
 }

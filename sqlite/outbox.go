@@ -25,6 +25,8 @@ var (
 	qMailSent   = newQuery("UPDATE outbox SET sent_at = ?, lease_until = NULL, body = '' WHERE id = ?")
 	qMailFailed = newQuery(`UPDATE outbox SET attempts = attempts + 1, next_attempt_at = ?, last_error = ?, lease_until = NULL
 		WHERE id = ?`)
+	// The partial index outbox_due holds exactly the mail not yet sent.
+	qMailBacklog = newQuery("SELECT count(*), coalesce(min(created_at), -1) FROM outbox WHERE sent_at IS NULL")
 )
 
 func (t *tx) EnqueueMail(ctx context.Context, m *accountd.Mail) error {
@@ -84,4 +86,20 @@ func (db *DB) MarkMailSent(ctx context.Context, id string, at time.Time) error {
 func (db *DB) MarkMailFailed(ctx context.Context, id string, next time.Time, reason string) error {
 	res, err := db.execOnWriter(ctx, qMailFailed, next.UnixMilli(), reason, id)
 	return mustAffect("mark mail failed", res, err)
+}
+
+func (db *DB) OutboxBacklog(ctx context.Context) (int, time.Time, error) {
+	stmt, err := db.reader.stmt(ctx, qMailBacklog)
+	if err != nil {
+		return 0, time.Time{}, err
+	}
+	var pending int
+	var oldest int64
+	if err := stmt.QueryRowContext(ctx).Scan(number{&pending}, &oldest); err != nil {
+		return 0, time.Time{}, wrap("outbox backlog", err)
+	}
+	if oldest < 0 {
+		return pending, time.Time{}, nil
+	}
+	return pending, time.UnixMilli(oldest).UTC(), nil
 }

@@ -26,6 +26,8 @@ func testOutbox(t *testing.T, s accountd.Store) {
 		return nil
 	})
 
+	backlog(t, s, "four queued", 4, t0)
+
 	const lease = 5 * time.Minute
 	claim := func(what string, now time.Time, max int, want ...accountd.Mail) {
 		t.Helper()
@@ -61,7 +63,29 @@ func testOutbox(t *testing.T, s accountd.Store) {
 	failed.Attempts, failed.NextAttemptAt, failed.LastError = 1, retry, "451 try again later"
 	claim("at the retry", retry, 10, failed)
 	claim("all due, the sent one aside", t0.Add(2*time.Hour), 10, failed, *later)
+	backlog(t, s, "two sent, one failed", 2, t0)
+	if err := s.MarkMailSent(ctx, early.ID, retry); err != nil {
+		t.Fatal(err)
+	}
+	backlog(t, s, "the oldest sent", 1, later.CreatedAt)
+	if err := s.MarkMailSent(ctx, later.ID, retry); err != nil {
+		t.Fatal(err)
+	}
+	backlog(t, s, "all sent", 0, time.Time{})
 
 	wantNotFound(t, "MarkMailSent of a missing mail", s.MarkMailSent(ctx, accountd.NewID(t0), now))
 	wantNotFound(t, "MarkMailFailed of a missing mail", s.MarkMailFailed(ctx, accountd.NewID(t0), now, "x"))
+}
+
+// backlog fails t unless the outbox holds pending unsent mails, the
+// oldest queued at oldest.
+func backlog(t *testing.T, s accountd.Store, what string, pending int, oldest time.Time) {
+	t.Helper()
+	n, at, err := s.OutboxBacklog(t.Context())
+	if err != nil {
+		t.Fatalf("%s: OutboxBacklog: %v", what, err)
+	}
+	if n != pending || !at.Equal(oldest) {
+		t.Errorf("%s: OutboxBacklog = %d, %v; want %d, %v", what, n, at, pending, oldest)
+	}
 }

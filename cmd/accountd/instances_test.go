@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"net/url"
 	"os"
+	"regexp"
 	"strconv"
 	"strings"
 	"sync"
@@ -479,7 +480,7 @@ func awaitRecovery(t *testing.T, base, token string, deadline time.Time, log *sy
 // envelope, and both recover once the server is back, without a restart.
 func TestPostgresOutageAnswers503AndRecovers(t *testing.T) {
 	proxy, database := proxiedPostgres(t)
-	base, log, _ := startServe(t, serveArgs(database), nil)
+	base, log, _ := startServe(t, serveArgs(database, "--metrics-addr", "127.0.0.1:0"), nil)
 
 	var reg apiAuth
 	apiCall(t, 201, "POST", base+"/v1/auth/register", "",
@@ -494,6 +495,9 @@ func TestPostgresOutageAnswers503AndRecovers(t *testing.T) {
 		}
 	}
 	apiCall(t, 200, "GET", base+"/healthz", "", "") // the process itself is fine
+	if m := regexp.MustCompile(`\naccountd_store_errors_total\{kind="unavailable"\} ([0-9]+)`).FindStringSubmatch(scrape(t, log)); m == nil || m[1] == "0" {
+		t.Errorf("the store's failures during the outage were not counted as unavailable: %v", m)
+	}
 
 	proxy.up()
 	start := time.Now()

@@ -372,7 +372,7 @@ func TestHelp(t *testing.T) {
 		{[]string{"help"}, nil},
 		{[]string{"admin", "--help"}, nil},
 		{[]string{"serve", "--help"}, []string{"addr", "argon2-iterations", "argon2-memory", "argon2-parallelism", "cors-origins", "database",
-			"hash-concurrency", "issuer", "log-level", "login-verify-after", "mail-from", "proxy-header", "public-url", "rate-limit-account", "rate-limit-ip",
+			"hash-concurrency", "issuer", "log-level", "login-verify-after", "mail-from", "metrics-addr", "proxy-header", "public-url", "rate-limit-account", "rate-limit-ip",
 			"secret-key", "shutdown-timeout", "smtp", "store-wait", "token-ttl", "trusted-proxies"}},
 		{[]string{"migrate", "--help"}, []string{"database"}},
 		{[]string{"admin", "create", "--help"}, slices.Concat(argon2, []string{"database", "email", "first-name", "last-name", "log-level"})},

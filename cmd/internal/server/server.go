@@ -26,6 +26,7 @@ import (
 	"accountd"
 	accounthttp "accountd/http"
 	"accountd/mail"
+	"accountd/metrics"
 	"accountd/postgres"
 	"accountd/sqlite"
 )
@@ -45,6 +46,7 @@ type Config struct {
 	StoreWait      time.Duration
 	Proxies        accounthttp.Proxies
 	CORS           accounthttp.CORS
+	MetricsAddr    string
 }
 
 // DefaultConfig is what a command runs with where its flags and their
@@ -72,6 +74,7 @@ func DefaultConfig() Config {
 func (c *Config) Flags(fs *flag.FlagSet, only ...string) {
 	all := flag.NewFlagSet("", flag.ContinueOnError)
 	all.StringVar(&c.Addr, "addr", c.Addr, "address to listen on")
+	all.StringVar(&c.MetricsAddr, "metrics-addr", c.MetricsAddr, "address to serve Prometheus metrics on, at /metrics, apart from the API (default: none, no metrics served)")
 	all.StringVar(&c.Database, "database", c.Database, "store: sqlite:PATH (embedded, the default) or postgres://…")
 	all.StringVar(&c.SMTPURL, "smtp", c.SMTPURL, "SMTP server: smtp://[user:pass@]host[:port] (STARTTLS when offered, port 587 by default) or smtps://… (implicit TLS, port 465 by default); unset: mail is written to the log")
 	all.StringVar(&c.MailFrom, "mail-from", c.MailFrom, "From address of outgoing mail")
@@ -191,15 +194,17 @@ func OpenStore(ctx context.Context, database string, log *slog.Logger) (Store, e
 
 // App is a running service: store, mail relay and HTTP server.
 type App struct {
-	Addr    string // the address listened on, its port resolved
-	log     *slog.Logger
-	store   Store
-	relay   *mail.Relay
-	server  *http.Server
-	wait    time.Duration
-	cancel  context.CancelFunc
-	workers sync.WaitGroup
-	served  chan error
+	Addr        string // the address listened on, its port resolved
+	MetricsAddr string // where the metrics are served, "" for nowhere
+	metrics     *http.Server
+	log         *slog.Logger
+	store       Store
+	relay       *mail.Relay
+	server      *http.Server
+	wait        time.Duration
+	cancel      context.CancelFunc
+	workers     sync.WaitGroup
+	served      chan error
 }
 
 // Start listens on c.Addr and serves at once: /healthz, and 503 to every
@@ -234,9 +239,17 @@ func Start(ctx context.Context, c Config, log *slog.Logger) (*App, error) {
 	}
 	served := make(chan error, 1)
 	go func() { served <- server.Serve(ln) }()
+	m := metrics.New()
+	metricsServer, metricsAddr, err := serveMetrics(c.MetricsAddr, m, log)
+	if err != nil {
+		server.Close()
+		<-served
+		return nil, err
+	}
 	fail := func(err error) (*App, error) {
 		server.Close()
 		<-served
+		metricsServer.Close()
 		return nil, err
 	}
 	store, err := waitForStore(ctx, c, ln.Addr().String(), log)
@@ -248,13 +261,18 @@ func Start(ctx context.Context, c Config, log *slog.Logger) (*App, error) {
 		store.Close()
 		return fail(err)
 	}
-	relay := mail.NewRelay(store, sender, log)
-	svc := accountd.NewService(store, accountd.NewHasher(c.Hash, c.HashConcurrent), sealer, c.Service, log)
-	svc.MailQueued = relay.Notify
-	handler.set(accounthttp.NewServer(svc, store, log, accounthttp.Config{Proxies: c.Proxies, CORS: c.CORS,
-		PublicURL: c.Service.PublicURL}))
+	counted := m.Store(store)
+	relay := mail.NewRelay(counted, sender, log)
+	hasher := accountd.NewHasher(c.Hash, c.HashConcurrent)
+	svc := accountd.NewService(counted, hasher, sealer, c.Service, log)
+	svc.MailQueued, svc.RateLimited = relay.Notify, m.RateLimited
+	m.WatchHasher(hasher)
+	m.WatchOutbox(store)
+	handler.set(accounthttp.NewServer(svc, counted, log, accounthttp.Config{Proxies: c.Proxies, CORS: c.CORS,
+		PublicURL: c.Service.PublicURL, Metrics: m}))
 
-	a := &App{Addr: ln.Addr().String(), log: log, store: store, relay: relay, wait: c.ShutdownWait, server: server, served: served}
+	a := &App{Addr: ln.Addr().String(), MetricsAddr: metricsAddr, metrics: metricsServer, log: log, store: store,
+		relay: relay, wait: c.ShutdownWait, server: server, served: served}
 	workCtx, cancel := context.WithCancel(context.WithoutCancel(ctx))
 	a.cancel = cancel
 	a.workers.Add(2)
@@ -262,6 +280,26 @@ func Start(ctx context.Context, c Config, log *slog.Logger) (*App, error) {
 	go func() { defer a.workers.Done(); a.prune(workCtx) }()
 	log.Info("listening", "addr", a.Addr, "public_url", c.Service.PublicURL)
 	return a, nil
+}
+
+// serveMetrics serves m at /metrics on addr, on a listener of its own so
+// that the API's clients never reach it. With no addr it serves nothing,
+// and the server it returns only closes.
+func serveMetrics(addr string, m *metrics.Metrics, log *slog.Logger) (*http.Server, string, error) {
+	mux := http.NewServeMux()
+	mux.Handle("GET /metrics", m.Handler())
+	server := &http.Server{Handler: mux, ReadHeaderTimeout: 5 * time.Second, WriteTimeout: 30 * time.Second,
+		ErrorLog: slog.NewLogLogger(log.Handler(), slog.LevelWarn)}
+	if addr == "" {
+		return server, "", nil
+	}
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return nil, "", fmt.Errorf("--metrics-addr: %w", err)
+	}
+	go server.Serve(ln)
+	log.Info("serving metrics", "addr", ln.Addr().String())
+	return server, ln.Addr().String(), nil
 }
 
 // handlerSwitch serves through the handler set last: the waiting one until
@@ -370,6 +408,7 @@ func (a *App) Stop() error {
 	if err := a.store.Close(); err != nil {
 		shutdownErr = errors.Join(shutdownErr, err)
 	}
+	a.metrics.Close()
 	a.log.Info("stopped")
 	return shutdownErr
 }
