@@ -26,9 +26,8 @@ func TestClientBehindProxy(t *testing.T) {
 	log := slog.New(slog.NewJSONHandler(io.Discard, nil))
 	// The proxy calls the server from 127.0.0.1; the clients come from
 	// other loopback addresses, which Linux gives every socket.
-	server := httptest.NewServer(accounthttp.NewServer(e.svc, e.store, log, accounthttp.Config{Proxies: accounthttp.Proxies{
+	server := serveValidated(t, accounthttp.NewServer(e.svc, e.store, log, accounthttp.Config{Proxies: accounthttp.Proxies{
 		Trusted: []netip.Prefix{netip.MustParsePrefix("127.0.0.1/32")}, Header: "X-Forwarded-For"}}))
-	t.Cleanup(server.Close)
 	target, _ := url.Parse(server.URL)
 	proxy := httptest.NewServer(httputil.NewSingleHostReverseProxy(target))
 	t.Cleanup(proxy.Close)

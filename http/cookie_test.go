@@ -4,7 +4,6 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
-	"net/http/httptest"
 	"strings"
 	"testing"
 	"time"
@@ -25,10 +24,8 @@ func serveCookies(t *testing.T, e *env, publicURL string) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv := httptest.NewServer(accounthttp.NewServer(e.svc, e.store, slog.New(slog.NewJSONHandler(io.Discard, nil)),
-		accounthttp.Config{CORS: cors, PublicURL: publicURL}))
-	t.Cleanup(srv.Close)
-	e.url = srv.URL
+	e.url = serveValidated(t, accounthttp.NewServer(e.svc, e.store, slog.New(slog.NewJSONHandler(io.Discard, nil)),
+		accounthttp.Config{CORS: cors, PublicURL: publicURL})).URL
 }
 
 // cookieSession is what a sign-in with "session": "cookie" gave.

@@ -4,7 +4,6 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
-	"net/http/httptest"
 	"strings"
 	"testing"
 
@@ -33,8 +32,7 @@ func TestCORS(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv := httptest.NewServer(accounthttp.NewServer(e.svc, e.store, slog.New(slog.NewJSONHandler(io.Discard, nil)), accounthttp.Config{CORS: cors}))
-	t.Cleanup(srv.Close)
+	srv := serveValidated(t, accounthttp.NewServer(e.svc, e.store, slog.New(slog.NewJSONHandler(io.Discard, nil)), accounthttp.Config{CORS: cors}))
 	token := e.register("cors@example.com", "Cora", "Origin").Token
 
 	send := func(method, path, origin string, header map[string]string) *http.Response {

@@ -9,7 +9,6 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
-	"net/http/httptest"
 	"net/netip"
 	"net/url"
 	"os"
@@ -148,9 +147,7 @@ func (e *env) serve() {
 	go func() { relay.Run(relayCtx); close(done) }()
 	t.Cleanup(func() { stop(); <-done })
 	proxies := accounthttp.Proxies{Trusted: []netip.Prefix{netip.MustParsePrefix("127.0.0.1/32")}, Header: "X-Forwarded-For"}
-	srv := httptest.NewServer(accounthttp.NewServer(e.svc, e.store, log, accounthttp.Config{Proxies: proxies}))
-	t.Cleanup(srv.Close)
-	e.url = srv.URL
+	e.url = serveValidated(t, accounthttp.NewServer(e.svc, e.store, log, accounthttp.Config{Proxies: proxies})).URL
 }
 
 // another is a second instance of e's service: its own store handle on
