@@ -32,6 +32,13 @@ var apiDocument = sync.OnceValues(func() (*openapi3.T, error) {
 	return doc, doc.Validate(context.Background())
 })
 
+// The docs page's files are text the document describes as strings.
+func init() {
+	for _, t := range []string{"text/html", "text/javascript", "text/css"} {
+		openapi3filter.RegisterBodyDecoder(t, openapi3filter.PlainBodyDecoder)
+	}
+}
+
 // apiRouter finds the operation of a request in apiDocument.
 var apiRouter = sync.OnceValues(func() (routers.Router, error) {
 	doc, err := apiDocument()

@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"accountd"
+	"accountd/api"
 )
 
 // Pinger reports whether the store is reachable.
@@ -30,7 +31,9 @@ type Server struct {
 	proxies Proxies
 	cookies cookies
 	metrics RequestMetrics
-	mux     *http.ServeMux
+	// document is GET /openapi.json's answer, made once.
+	document []byte
+	mux      *http.ServeMux
 	// patterns are the routes' patterns, in the order routes registers them.
 	patterns []string
 	handler  http.Handler
@@ -57,6 +60,11 @@ type RequestMetrics interface {
 func NewServer(svc *accountd.Service, store Pinger, log *slog.Logger, c Config) *Server {
 	s := &Server{svc: svc, store: store, log: log, proxies: c.Proxies,
 		cookies: newCookies(c.PublicURL, c.CORS), metrics: c.Metrics, mux: http.NewServeMux()}
+	doc, err := api.JSON(c.PublicURL)
+	if err != nil {
+		panic(err) // the document is in the binary: a test fails first
+	}
+	s.document = doc
 	s.routes()
 	s.handler = s.withRequestLog(c.CORS.withCORS(s.withRecover(http.HandlerFunc(s.route))))
 	return s
@@ -67,6 +75,9 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.handler.S
 func (s *Server) routes() {
 	s.handle("GET /healthz", s.public(s.healthz))
 	s.handle("GET /readyz", s.public(s.readyz))
+	s.handle("GET /openapi.json", s.public(s.openAPI))
+	s.handle("GET /docs", s.public(s.docsPage))
+	s.handle("GET /docs/{file}", s.public(s.docsFile))
 
 	s.handle("POST /v1/auth/register", s.public(s.register))
 	s.handle("POST /v1/auth/login", s.public(s.login))

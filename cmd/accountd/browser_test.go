@@ -10,6 +10,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -296,5 +297,83 @@ func TestBrowser(t *testing.T) {
 	}
 	if got := readmeStep(`signOut().then(() => call("GET", "/v1/account")).then(r => r.httpStatus + " " + r.data.code)`); got != "401 token_missing" {
 		t.Errorf("the README's page: after signOut GET /v1/account answered %q", got)
+	}
+}
+
+// TestDocsPage renders GET /docs in Chromium: it shows every operation of
+// /openapi.json, and every request the page makes goes to the server
+// itself.
+func TestDocsPage(t *testing.T) {
+	ctx := browser(t)
+	db := filepath.Join(t.TempDir(), "accountd.db")
+	base, _, _ := startServe(t, []string{"--addr", "127.0.0.1:0", "--database", "sqlite:" + db}, nil)
+
+	res, err := http.Get(base + "/openapi.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var doc struct {
+		Info  struct{ Title string }
+		Paths map[string]map[string]json.RawMessage
+	}
+	err = json.NewDecoder(res.Body).Decode(&doc)
+	res.Body.Close()
+	if err != nil || res.StatusCode != 200 {
+		t.Fatalf("GET /openapi.json: %d %v", res.StatusCode, err)
+	}
+	operations := 0
+	for _, item := range doc.Paths {
+		for method := range item {
+			switch method {
+			case "get", "put", "post", "delete", "patch", "head", "options":
+				operations++
+			}
+		}
+	}
+
+	var mu sync.Mutex
+	var requested []string
+	if err := chromedp.Listen(ctx, func(ev any) {
+		if e, ok := ev.(*network.EventRequestWillBeSent); ok {
+			mu.Lock()
+			requested = append(requested, e.Request.URL)
+			mu.Unlock()
+		}
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := chromedp.Run(ctx, func(ctx context.Context, target *chromedp.Target) (cdp.Empty, error) {
+		return cdp.Call(ctx, target, network.Enable, network.EnableParams{})
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if err := chromedp.Do(ctx, chromedp.Navigate(base+"/docs")); err != nil {
+		t.Fatal(err)
+	}
+	var shown int
+	for deadline := time.Now().Add(20 * time.Second); time.Now().Before(deadline); time.Sleep(100 * time.Millisecond) {
+		if shown, err = chromedp.Run(ctx, chromedp.Evaluate[int](`document.querySelectorAll(".swagger-ui .opblock").length`)); err != nil {
+			t.Fatal(err)
+		}
+		if shown >= operations {
+			break
+		}
+	}
+	if shown != operations {
+		t.Errorf("/docs shows %d operations, /openapi.json has %d", shown, operations)
+	}
+	title, err := chromedp.Run(ctx, chromedp.Evaluate[string](`document.querySelector(".swagger-ui .info .title").textContent`))
+	if err != nil || !strings.Contains(title, doc.Info.Title) {
+		t.Errorf("/docs shows the title %q (%v), want %q", title, err, doc.Info.Title)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if len(requested) < 4 {
+		t.Errorf("saw only the requests %q", requested)
+	}
+	for _, u := range requested {
+		if !strings.HasPrefix(u, base+"/") && !strings.HasPrefix(u, "data:") {
+			t.Errorf("/docs requested %s, outside the server", u)
+		}
 	}
 }
