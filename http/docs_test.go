@@ -6,6 +6,8 @@ import (
 	"net/http"
 	"strings"
 	"testing"
+
+	"github.com/getkin/kin-openapi/openapi3"
 )
 
 // TestDocsRoutes fetches the document and the docs page's files as a
@@ -30,8 +32,16 @@ func TestDocsRoutes(t *testing.T) {
 		Servers []struct{ URL string }    `json:"servers"`
 		Paths   map[string]map[string]any `json:"paths"`
 	}
-	if err := json.Unmarshal(get("/openapi.json", "application/json"), &doc); err != nil {
+	served := get("/openapi.json", "application/json")
+	if err := json.Unmarshal(served, &doc); err != nil {
 		t.Fatal(err)
+	}
+	loaded, err := openapi3.NewLoader().LoadFromData(served)
+	if err == nil {
+		err = loaded.Validate(t.Context())
+	}
+	if err != nil {
+		t.Errorf("GET /openapi.json is no valid OpenAPI document: %v", err)
 	}
 	if doc.OpenAPI != "3.1.0" || len(doc.Servers) != 1 || doc.Servers[0].URL != "/" || doc.Paths["/v1/account"]["get"] == nil {
 		t.Errorf("GET /openapi.json: openapi %q, servers %v, %d paths", doc.OpenAPI, doc.Servers, len(doc.Paths))
