@@ -17,6 +17,7 @@ import (
 // the zero value (a null in the request) clears it.
 type ProfilePatch struct {
 	FirstName, LastName                  *string
+	UserName                             *string
 	Country, State, City, Address, Phone *string
 	Title, Description                   *string
 	About, Availability                  *string
@@ -58,6 +59,10 @@ func (p ProfilePatch) Normalize() (ProfileChange, error) {
 	text(&p.Title, "Title", 120, false, nameText)
 	text(&p.Description, "Description", 500, false, proseText)
 	text(&p.About, "About", 5000, false, proseText)
+	if p.UserName != nil {
+		name := normalizeUserName(&v, "UserName", *p.UserName)
+		p.UserName = &name
+	}
 	if p.Phone != nil {
 		phone := normalizePhone(&v, "Phone", *p.Phone)
 		p.Phone = &phone
@@ -195,6 +200,9 @@ func (c ProfileChange) apply(a *Account) (changed, tagsChanged bool) {
 	before := editable(a)
 	setIf(&a.FirstName, p.FirstName)
 	setIf(&a.LastName, p.LastName)
+	if p.UserName != nil && *p.UserName != a.UserName {
+		a.UserName, a.IsUserNameUpdated = *p.UserName, true
+	}
 	co, b, t, so := &a.Profile.Contact, &a.Profile.Bio, &a.Profile.Talent, &a.Socials
 	setIf(&co.Country, p.Country)
 	setIf(&co.State, p.State)
@@ -221,6 +229,7 @@ func (c ProfileChange) apply(a *Account) (changed, tagsChanged bool) {
 // a comparable form.
 type editableFields struct {
 	first, last string
+	userName    string
 	contact     Contact
 	bio         Bio
 	about, av   string
@@ -229,7 +238,7 @@ type editableFields struct {
 }
 
 func editable(a *Account) editableFields {
-	return editableFields{a.FirstName, a.LastName, a.Profile.Contact, a.Profile.Bio,
+	return editableFields{a.FirstName, a.LastName, a.UserName, a.Profile.Contact, a.Profile.Bio,
 		a.Profile.Talent.About, a.Profile.Talent.Availability, a.Socials, a.IsPrivate}
 }
 
@@ -252,10 +261,22 @@ func (s *Service) UpdateProfile(ctx context.Context, current *Account, change Pr
 		if err != nil {
 			return err
 		}
+		name := a.UserName
 		changed, tagsChanged := change.apply(a)
 		if !changed {
 			out = a
 			return nil
+		}
+		if a.UserName != name {
+			// Two accounts racing for one name meet at the store's unique
+			// index, which the store reports as ErrUserNameTaken too.
+			taken, err := tx.UserNameTaken(ctx, a.UserName)
+			if err != nil {
+				return err
+			}
+			if taken {
+				return ErrUserNameTaken
+			}
 		}
 		if tagsChanged {
 			tags := make([]Tag, len(a.Profile.Talent.Tags))
@@ -278,14 +299,20 @@ func (s *Service) UpdateProfile(ctx context.Context, current *Account, change Pr
 
 var errAccountNotFound = Errorf(KindNotFound, "account_not_found", "No account has this id")
 
-// PublicAccount returns the account with id as viewer may see it: a private
-// account is visible to its owner and admins only, and to everyone else
-// does not exist.
+// PublicAccount returns the account with id, or with that user name, as
+// viewer may see it: a private account is visible to its owner and admins
+// only, and to everyone else does not exist.
 func (s *Service) PublicAccount(ctx context.Context, viewer *Account, id string) (*Account, error) {
-	if !ValidID(id) {
-		return nil, errAccountNotFound
-	}
-	a, err := s.Account(ctx, id)
+	var a *Account
+	err := s.store.Read(ctx, func(tx Tx) (err error) {
+		if ValidID(id) {
+			a, err = tx.AccountByID(ctx, id)
+		} else {
+			// User names are stored lower-cased: any case finds one.
+			a, err = tx.AccountByUserName(ctx, strings.ToLower(id))
+		}
+		return err
+	})
 	if errors.Is(err, ErrNotFound) || (err == nil && a.IsPrivate && a.ID != viewer.ID && viewer.Role != RoleAdmin) {
 		return nil, errAccountNotFound
 	}

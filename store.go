@@ -64,6 +64,8 @@ type Tx interface {
 	// AccountByEmail looks an account up by its EmailKey.
 	AccountByEmail(ctx context.Context, emailKey string) (*Account, error)
 	AccountByReferralCode(ctx context.Context, code string) (*Account, error)
+	// AccountByUserName looks an account up by its user name, as stored.
+	AccountByUserName(ctx context.Context, userName string) (*Account, error)
 	UserNameTaken(ctx context.Context, userName string) (bool, error)
 	// CreateAccount inserts the account and its achievements.
 	CreateAccount(ctx context.Context, a *Account) error

@@ -25,6 +25,7 @@ import (
 type profileBody struct {
 	FirstName optional[string] `json:"firstName"`
 	LastName  optional[string] `json:"lastName"`
+	UserName  optional[string] `json:"userName"`
 	Profile   struct {
 		Contact struct {
 			Country optional[string] `json:"country"`
@@ -55,7 +56,7 @@ type profileBody struct {
 // notWritable is docs/api.md's answer to a field of the body that is not
 // one of profileBody's; TestBodyPathsNameEveryPatchField checks that it
 // names each of those.
-const notWritable = "cannot be changed here: the writable fields are firstName, lastName, profile.contact.*, profile.bio.*, profile.talent.about, availability and tags, socials.* and isPrivate"
+const notWritable = "cannot be changed here: the writable fields are firstName, lastName, userName, profile.contact.*, profile.bio.*, profile.talent.about, availability and tags, socials.* and isPrivate"
 
 // optional is a value of the body: left out (set is false), null (the zero
 // value, which clears the field) or given.
@@ -345,14 +346,23 @@ func bodyPath(field string) string {
 // reading it, then those err, from accountd.ProfilePatch.Normalize, names,
 // under their paths in the body. It is nil when there are none.
 func (r *profileRequest) problems(err error) error {
-	var invalid *accountd.Error
-	if errors.As(err, &invalid) {
-		for i, f := range invalid.Fields {
-			invalid.Fields[i].Field = bodyPath(f.Field)
-		}
-	}
-	r.refused.Include(err)
+	r.refused.Include(inBody(err))
 	return r.refused.Err()
+}
+
+// inBody is err with the patch fields it names told as their paths in the
+// body, in a copy: a domain error may be a shared value.
+func inBody(err error) error {
+	var de *accountd.Error
+	if !errors.As(err, &de) || len(de.Fields) == 0 {
+		return err
+	}
+	out := *de
+	out.Fields = make([]accountd.FieldError, len(de.Fields))
+	for i, f := range de.Fields {
+		out.Fields[i] = accountd.FieldError{Field: bodyPath(f.Field), Message: f.Message}
+	}
+	return &out
 }
 
 func (s *Server) updateProfile(w http.ResponseWriter, r *http.Request, c *caller) error {
@@ -369,7 +379,7 @@ func (s *Server) updateProfile(w http.ResponseWriter, r *http.Request, c *caller
 	}
 	a, err := s.svc.UpdateProfile(r.Context(), c.account, change)
 	if err != nil {
-		return err
+		return inBody(err)
 	}
 	writeOK(w, http.StatusAccepted, "Profile updated successfully", accountDocument(a))
 	return nil

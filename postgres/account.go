@@ -110,6 +110,7 @@ var (
 	byID           = newLookup("id = $1")
 	byEmail        = newLookup("email_key = $1")
 	byReferralCode = newLookup("referral_code = $1")
+	byUserName     = newLookup("user_name = $1")
 )
 
 // accountArgs are a's columns, as the accounts table stores them, then its
@@ -213,6 +214,10 @@ func (t *tx) AccountByReferralCode(ctx context.Context, code string) (*accountd.
 	return t.account(ctx, "account by referral code", &byReferralCode, code)
 }
 
+func (t *tx) AccountByUserName(ctx context.Context, userName string) (*accountd.Account, error) {
+	return t.account(ctx, "account by user name", &byUserName, userName)
+}
+
 func (t *tx) account(ctx context.Context, op string, l *lookup, key string) (*accountd.Account, error) {
 	var a *accountd.Account
 	b := &pgx.Batch{}
@@ -253,11 +258,15 @@ func (t *tx) UpdateAccount(ctx context.Context, a *accountd.Account) error {
 }
 
 // accountWriteError returns ErrEmailTaken when writing an account failed
-// because another live account has its email. A row that clashes on more
-// than its email is reported by the email's index: see 0001_init.sql.
+// because another live account has its email, and ErrUserNameTaken when
+// another has its user name. A row that clashes on more than its email is
+// reported by the email's index: see 0001_init.sql.
 func accountWriteError(op string, err error) error {
 	if isUniqueViolation(err, "accounts_email_key") {
 		return accountd.ErrEmailTaken
+	}
+	if isUniqueViolation(err, "accounts_user_name") {
+		return accountd.ErrUserNameTaken
 	}
 	return wrap(op, err)
 }

@@ -372,8 +372,10 @@ func TestWriteRetriesDeadlock(t *testing.T) {
 	wg.Go(func() { errs[0] = bump(a.ID, b.ID) })
 	wg.Go(func() { errs[1] = bump(b.ID, a.ID) })
 	wg.Wait()
-	if err := errors.Join(errs...); err != nil || runs.Load() != 3 {
-		t.Fatalf("Writes = %v after %d runs of fn; want both done after 3", err, runs.Load())
+	// Three runs at least: both first runs, and the deadlock's victim again.
+	// A loaded machine may time a retry out into another round.
+	if err := errors.Join(errs...); err != nil || runs.Load() < 3 {
+		t.Fatalf("Writes = %v after %d runs of fn; want both done after 3 or more", err, runs.Load())
 	}
 	for _, acc := range []*accountd.Account{a, b} {
 		if got := accountByID(t, db, acc.ID); got.Score != 1 {

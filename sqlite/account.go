@@ -21,6 +21,7 @@ var (
 	qAccountByID       = newQuery(accountSelect + "WHERE id = ? AND deleted_at IS NULL")
 	qAccountByEmail    = newQuery(accountSelect + "WHERE email_key = ? AND deleted_at IS NULL")
 	qAccountByReferral = newQuery(accountSelect + "WHERE referral_code = ? AND deleted_at IS NULL")
+	qAccountByUserName = newQuery(accountSelect + "WHERE user_name = ? AND deleted_at IS NULL")
 	// A deleted account's user name is a placeholder (see
 	// accountd.ErasedAccount), so the old name is free although the unique
 	// index covers every row.
@@ -137,6 +138,10 @@ func (t *tx) AccountByEmail(ctx context.Context, emailKey string) (*accountd.Acc
 
 func (t *tx) AccountByReferralCode(ctx context.Context, code string) (*accountd.Account, error) {
 	return t.account(ctx, "account by referral code", qAccountByReferral, code)
+}
+
+func (t *tx) AccountByUserName(ctx context.Context, userName string) (*accountd.Account, error) {
+	return t.account(ctx, "account by user name", qAccountByUserName, userName)
 }
 
 func (t *tx) account(ctx context.Context, op string, q query, arg string) (*accountd.Account, error) {
@@ -280,9 +285,10 @@ func (t *tx) AddAchievementValue(ctx context.Context, accountID, achievementType
 }
 
 // accountWriteError returns ErrEmailTaken when writing a failed because
-// another live account has its email. It asks the table rather than read the
-// error: when a row breaks several unique indexes, SQLite names only the
-// first it checks, which need not be the email's.
+// another live account has its email, and ErrUserNameTaken when another has
+// its user name. It asks the table rather than read the error: when a row
+// breaks several unique indexes, SQLite names only the first it checks,
+// which need not be the email's.
 func (t *tx) accountWriteError(ctx context.Context, op string, a *accountd.Account, err error) error {
 	if !isUniqueViolation(err) {
 		return wrap(op, err)
@@ -293,6 +299,12 @@ func (t *tx) accountWriteError(ctx context.Context, op string, a *accountd.Accou
 	}
 	if taken {
 		return accountd.ErrEmailTaken
+	}
+	if qerr := t.stmt(ctx, qUserNameTaken).QueryRowContext(ctx, a.UserName).Scan(&taken); qerr != nil {
+		return wrap(op, errors.Join(err, qerr))
+	}
+	if taken {
+		return accountd.ErrUserNameTaken
 	}
 	return wrap(op, err)
 }

@@ -96,6 +96,10 @@ func testAccountRoundTrip(t *testing.T, s accountd.Store) {
 				return err
 			}
 			wantAccount(t, "AccountByReferralCode", got, want)
+			if got, err = tx.AccountByUserName(ctx, want.UserName); err != nil {
+				return err
+			}
+			wantAccount(t, "AccountByUserName", got, want)
 		}
 		return nil
 	})
@@ -114,6 +118,8 @@ func testAccountNotFound(t *testing.T, s accountd.Store) {
 		wantNotFound(t, "AccountByEmail with a key not lower-cased", err)
 		_, err = tx.AccountByReferralCode(ctx, "none")
 		wantNotFound(t, "AccountByReferralCode", err)
+		_, err = tx.AccountByUserName(ctx, "nobody-at-all")
+		wantNotFound(t, "AccountByUserName", err)
 		return nil
 	})
 	missing := newAccount(t0, "missing@example.com")
@@ -327,4 +333,26 @@ func testReadSeesCommitted(t *testing.T, s accountd.Store) {
 	if err := s.Read(ctx, func(accountd.Tx) error { return errBoom }); err != errBoom {
 		t.Errorf("Read: got %v, want fn's own error", err)
 	}
+}
+
+// testUserNameClash: an update that gives an account another's user name
+// fails with ErrUserNameTaken, as two accounts racing for one name do at
+// the unique index, and changes nothing.
+func testUserNameClash(t *testing.T, s accountd.Store) {
+	ctx := t.Context()
+	ada := createAccount(t, s, t0, "ada@example.com")
+	grace := createAccount(t, s, t0.Add(time.Second), "grace@example.com")
+	clash := *grace
+	clash.UserName = ada.UserName
+	err := s.Write(ctx, func(tx accountd.Tx) error { return tx.UpdateAccount(ctx, &clash) })
+	if !errors.Is(err, accountd.ErrUserNameTaken) {
+		t.Fatalf("UpdateAccount to another's user name: %v, want ErrUserNameTaken", err)
+	}
+	read(t, s, func(tx accountd.Tx) error {
+		got, err := tx.AccountByID(ctx, grace.ID)
+		if err == nil && got.UserName != grace.UserName {
+			t.Errorf("the refused update left user name %q, want %q", got.UserName, grace.UserName)
+		}
+		return err
+	})
 }

@@ -22,6 +22,7 @@ func Run(t *testing.T, open func(t *testing.T) accountd.Store) {
 		{"AccountRoundTrip", testAccountRoundTrip},
 		{"AccountNotFound", testAccountNotFound},
 		{"UserNameTaken", testUserNameTaken},
+		{"UserNameClash", testUserNameClash},
 		{"EmailTaken", testEmailTaken},
 		{"UpdateAccount", testUpdateAccount},
 		{"AddAchievementValue", testAddAchievementValue},
