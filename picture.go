@@ -1,0 +1,224 @@
+package accountd
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"image"
+	"image/color"
+	_ "image/gif" // registers the decoder image.Decode uses
+	"image/jpeg"
+	"image/png"
+	"slices"
+
+	"github.com/dsoprea/go-exif/v3"
+	"golang.org/x/image/draw"
+	_ "golang.org/x/image/webp"
+)
+
+// PictureKind says which of an account's two pictures is meant.
+type PictureKind int
+
+const (
+	ProfileImage    PictureKind = iota // square, shown as the avatar
+	BackgroundImage                    // 3:1, behind the profile
+)
+
+// Limits of an upload, checked before any pixel is decoded, so that a
+// small file declaring a huge image (a decompression bomb) costs nothing.
+const (
+	MaxPictureBytes  = 10 << 20
+	MaxPicturePixels = 50_000_000
+)
+
+// Sizes kept of each kind, smallest first: a profile picture's side, a
+// background's width. A smaller source is never upscaled.
+var (
+	ProfileImageSizes    = []int{64, 256, 1024}
+	BackgroundImageSizes = []int{600, 1500}
+)
+
+// MediaSizes are every size the store keeps of some kind, for checking a
+// requested size before any look-up.
+var MediaSizes = append(slices.Clone(ProfileImageSizes), BackgroundImageSizes...)
+
+// Media is one stored rendition of a picture. Key is the hex SHA-256 of
+// every rendition's bytes, so an identical picture is stored once and the
+// bytes behind a URL never change.
+type Media struct {
+	Key         string
+	Size        int
+	ContentType string
+	Data        []byte
+}
+
+// errNotPicture is what every unreadable upload answers: the decoders'
+// messages would tell a client nothing it can act on.
+var errNotPicture = fieldError("image", "must be a JPEG, PNG, GIF or WebP picture")
+
+// EncodePicture decodes data, turns it upright, crops it to kind's shape
+// and re-encodes it at each of kind's sizes, which leaves every metadata
+// of the upload behind. It is pure computation; Service bounds how many
+// run at once.
+func EncodePicture(kind PictureKind, data []byte) ([]Media, error) {
+	if len(data) > MaxPictureBytes {
+		return nil, errPictureTooLarge
+	}
+	cfg, _, err := image.DecodeConfig(bytes.NewReader(data))
+	if err != nil {
+		return nil, errNotPicture
+	}
+	if cfg.Width <= 0 || cfg.Height <= 0 || int64(cfg.Width)*int64(cfg.Height) > MaxPicturePixels {
+		return nil, fieldError("image", fmt.Sprintf("must have at most %d megapixels", MaxPicturePixels/1_000_000))
+	}
+	src, _, err := image.Decode(bytes.NewReader(data))
+	if err != nil {
+		return nil, errNotPicture
+	}
+	src = orient(src, exifOrientation(data))
+	sizes, aspect := ProfileImageSizes, 1
+	if kind == BackgroundImage {
+		sizes, aspect = BackgroundImageSizes, 3
+	}
+	crop := centreCrop(src.Bounds(), aspect)
+	opaque := isOpaque(src, crop)
+	var out []Media
+	hash := sha256.New()
+	for _, width := range sizes {
+		w := min(width, crop.Dx())
+		h := max(1, w/aspect)
+		if aspect == 1 {
+			h = w
+		}
+		dst := image.NewRGBA(image.Rect(0, 0, w, h))
+		draw.CatmullRom.Scale(dst, dst.Bounds(), src, crop, draw.Src, nil)
+		var buf bytes.Buffer
+		m := Media{Size: width}
+		if opaque {
+			m.ContentType = "image/jpeg"
+			err = jpeg.Encode(&buf, dst, &jpeg.Options{Quality: 85})
+		} else {
+			m.ContentType = "image/png"
+			err = png.Encode(&buf, dst)
+		}
+		if err != nil {
+			return nil, err
+		}
+		m.Data = buf.Bytes()
+		hash.Write(m.Data)
+		out = append(out, m)
+	}
+	key := hex.EncodeToString(hash.Sum(nil))
+	for i := range out {
+		out[i].Key = key
+	}
+	return out, nil
+}
+
+var errPictureTooLarge = &Error{Kind: KindTooLarge, Code: "body_too_large",
+	Message: fmt.Sprintf("The picture is over %d bytes", MaxPictureBytes),
+	Fields:  []FieldError{{Field: "image", Message: fmt.Sprintf("must be at most %d MiB", MaxPictureBytes>>20)}}}
+
+// centreCrop is the largest rectangle of width:1 = aspect:1 in the middle of b.
+func centreCrop(b image.Rectangle, aspect int) image.Rectangle {
+	w, h := b.Dx(), b.Dy()
+	if w > h*aspect {
+		w = h * aspect
+	} else {
+		h = max(1, w/aspect)
+	}
+	x, y := b.Min.X+(b.Dx()-w)/2, b.Min.Y+(b.Dy()-h)/2
+	return image.Rect(x, y, x+w, y+h)
+}
+
+// isOpaque tells whether every pixel of r is opaque, so JPEG loses nothing.
+func isOpaque(m image.Image, r image.Rectangle) bool {
+	if o, ok := m.(interface{ Opaque() bool }); ok && o.Opaque() {
+		return true
+	}
+	for y := r.Min.Y; y < r.Max.Y; y++ {
+		for x := r.Min.X; x < r.Max.X; x++ {
+			if _, _, _, a := m.At(x, y).RGBA(); a != 0xffff {
+				return false
+			}
+		}
+	}
+	return true
+}
+
+// exifOrientation is the EXIF orientation tag (1 to 8) of a JPEG, 1 when
+// it has none: cameras store the sensor's pixels and say how to turn them.
+func exifOrientation(data []byte) int {
+	if len(data) < 2 || data[0] != 0xff || data[1] != 0xd8 {
+		return 1
+	}
+	raw, err := exif.SearchAndExtractExif(data)
+	if err != nil {
+		return 1
+	}
+	tags, _, err := exif.GetFlatExifData(raw, nil)
+	if err != nil && !errors.Is(err, exif.ErrNoExif) && len(tags) == 0 {
+		return 1
+	}
+	for _, t := range tags {
+		if t.TagName == "Orientation" && t.IfdPath == "IFD" {
+			if v, ok := t.Value.([]uint16); ok && len(v) == 1 && v[0] >= 1 && v[0] <= 8 {
+				return int(v[0])
+			}
+		}
+	}
+	return 1
+}
+
+// orient returns m as it should be seen under EXIF orientation o.
+func orient(m image.Image, o int) image.Image {
+	if o <= 1 || o > 8 {
+		return m
+	}
+	b := m.Bounds()
+	w, h := b.Dx(), b.Dy()
+	if o >= 5 {
+		w, h = h, w
+	}
+	dst := image.NewRGBA(image.Rect(0, 0, w, h))
+	for y := 0; y < b.Dy(); y++ {
+		for x := 0; x < b.Dx(); x++ {
+			var dx, dy int
+			switch o {
+			case 2: // mirrored
+				dx, dy = b.Dx()-1-x, y
+			case 3: // turned half round
+				dx, dy = b.Dx()-1-x, b.Dy()-1-y
+			case 4: // mirrored upside down
+				dx, dy = x, b.Dy()-1-y
+			case 5: // mirrored along the main diagonal
+				dx, dy = y, x
+			case 6: // stored turned a quarter anticlockwise
+				dx, dy = b.Dy()-1-y, x
+			case 7: // mirrored along the other diagonal
+				dx, dy = b.Dy()-1-y, b.Dx()-1-x
+			case 8: // stored turned a quarter clockwise
+				dx, dy = y, b.Dx()-1-x
+			}
+			dst.Set(dx, dy, color.RGBAModel.Convert(m.At(b.Min.X+x, b.Min.Y+y)))
+		}
+	}
+	return dst
+}
+
+// pictureSlots bounds the pictures decoding at once: a 50-megapixel
+// decode holds some 200 MB, as a hash holds its memory.
+type pictureSlots chan struct{}
+
+func (p pictureSlots) encode(ctx context.Context, kind PictureKind, data []byte) ([]Media, error) {
+	select {
+	case p <- struct{}{}:
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	}
+	defer func() { <-p }()
+	return EncodePicture(kind, data)
+}
