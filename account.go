@@ -41,6 +41,9 @@ type Account struct {
 	UpdatedAt         time.Time
 	Achievements      []Achievement
 	Tags              []Tag // the documents of Profile.Talent.Tags, same order
+	// The Media keys of the account's pictures, "" when it has none.
+	ProfileImage    string
+	BackgroundImage string
 }
 
 // Clone returns a deep copy of a, sharing nothing that either copy could
