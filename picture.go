@@ -65,7 +65,7 @@ var errNotPicture = fieldError("image", "must be a JPEG, PNG, GIF or WebP pictur
 // run at once.
 func EncodePicture(kind PictureKind, data []byte) ([]Media, error) {
 	if len(data) > MaxPictureBytes {
-		return nil, errPictureTooLarge
+		return nil, ErrPictureTooLarge
 	}
 	cfg, _, err := image.DecodeConfig(bytes.NewReader(data))
 	if err != nil {
@@ -118,7 +118,8 @@ func EncodePicture(kind PictureKind, data []byte) ([]Media, error) {
 	return out, nil
 }
 
-var errPictureTooLarge = &Error{Kind: KindTooLarge, Code: "body_too_large",
+// ErrPictureTooLarge refuses an upload over MaxPictureBytes.
+var ErrPictureTooLarge = &Error{Kind: KindTooLarge, Code: "body_too_large",
 	Message: fmt.Sprintf("The picture is over %d bytes", MaxPictureBytes),
 	Fields:  []FieldError{{Field: "image", Message: fmt.Sprintf("must be at most %d MiB", MaxPictureBytes>>20)}}}
 
@@ -209,8 +210,8 @@ func orient(m image.Image, o int) image.Image {
 	return dst
 }
 
-// pictureSlots bounds the pictures decoding at once: a 50-megapixel
-// decode holds some 200 MB, as a hash holds its memory.
+// pictureSlots bounds the pictures decoding at once, as Hasher bounds
+// hashes: a 50-megapixel decode holds some 200 MB.
 type pictureSlots chan struct{}
 
 func (p pictureSlots) encode(ctx context.Context, kind PictureKind, data []byte) ([]Media, error) {
@@ -221,4 +222,83 @@ func (p pictureSlots) encode(ctx context.Context, kind PictureKind, data []byte)
 	}
 	defer func() { <-p }()
 	return EncodePicture(kind, data)
+}
+
+// field is the account's key of its picture of kind.
+func (k PictureKind) field(a *Account) *string {
+	if k == BackgroundImage {
+		return &a.BackgroundImage
+	}
+	return &a.ProfileImage
+}
+
+// SetPicture makes data, an uploaded picture, the account's picture of
+// kind, and drops the one it replaces unless another account shows it.
+func (s *Service) SetPicture(ctx context.Context, accountID string, kind PictureKind, data []byte) (*Account, error) {
+	media, err := s.pictures.encode(ctx, kind, data)
+	if err != nil {
+		return nil, err
+	}
+	return s.changePicture(ctx, accountID, kind, media)
+}
+
+// RemovePicture takes the account's picture of kind away.
+func (s *Service) RemovePicture(ctx context.Context, accountID string, kind PictureKind) (*Account, error) {
+	return s.changePicture(ctx, accountID, kind, nil)
+}
+
+// changePicture shows media as the account's picture of kind, or none
+// when media is nil, in one transaction with dropping the old blobs.
+func (s *Service) changePicture(ctx context.Context, accountID string, kind PictureKind, media []Media) (*Account, error) {
+	now := s.now()
+	var out *Account
+	err := s.store.Write(ctx, func(tx Tx) error {
+		a, err := tx.AccountByID(ctx, accountID)
+		if err != nil {
+			return err
+		}
+		key := ""
+		if media != nil {
+			if err := tx.PutMedia(ctx, media); err != nil {
+				return err
+			}
+			key = media[0].Key
+		}
+		old := *kind.field(a)
+		out = a
+		if old == key {
+			return nil
+		}
+		*kind.field(a) = key
+		a.UpdatedAt = now
+		if err := tx.UpdateAccount(ctx, a); err != nil {
+			return err
+		}
+		if old != "" {
+			return tx.DropUnusedMedia(ctx, old)
+		}
+		return nil
+	})
+	return out, err
+}
+
+var errNoMedia = Errorf(KindNotFound, "not_found", "No such picture; it may have been replaced or removed")
+
+// Media returns the rendition of the picture key at size, its largest
+// when size is 0. Anyone may read it: an <img> sends no token.
+func (s *Service) Media(ctx context.Context, key string, size int) (*Media, error) {
+	if size != 0 && !slices.Contains(MediaSizes, size) {
+		var v Validation
+		v.Add("size", "must be one of %v", MediaSizes)
+		return nil, v.queryErr()
+	}
+	var m *Media
+	err := s.store.Read(ctx, func(tx Tx) (err error) {
+		m, err = tx.Media(ctx, key, size)
+		return err
+	})
+	if errors.Is(err, ErrNotFound) {
+		return nil, errNoMedia
+	}
+	return m, err
 }
