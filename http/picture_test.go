@@ -2,7 +2,9 @@ package http_test
 
 import (
 	"bytes"
+	"encoding/binary"
 	"encoding/json"
+	"hash/crc32"
 	"image"
 	"image/color"
 	"image/png"
@@ -12,7 +14,25 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 )
+
+// pngBomb is a PNG of a few dozen bytes whose header declares side×side
+// pixels: refused from its header, before anything is decoded.
+func pngBomb(side uint32) []byte {
+	be := binary.BigEndian
+	chunk := func(out []byte, typ string, data []byte) []byte {
+		out = be.AppendUint32(out, uint32(len(data)))
+		body := append([]byte(typ), data...)
+		out = append(out, body...)
+		return be.AppendUint32(out, crc32.ChecksumIEEE(body))
+	}
+	ihdr := be.AppendUint32(be.AppendUint32(nil, side), side)
+	ihdr = append(ihdr, 8, 2, 0, 0, 0) // 8-bit RGB
+	out := chunk([]byte("\x89PNG\r\n\x1a\n"), "IHDR", ihdr)
+	out = chunk(out, "IDAT", []byte{0x78, 0x9c, 0x03, 0x00, 0x00, 0x00, 0x00, 0x01})
+	return chunk(out, "IEND", nil)
+}
 
 // colourPNG is a w×h PNG of one colour: two colours make two pictures.
 func colourPNG(t *testing.T, w, h int, c color.Color) []byte {
@@ -197,15 +217,30 @@ func TestPictureRefused(t *testing.T) {
 		{"truncated", "image/png", jpg[:len(jpg)/2], 422},
 		{"text as PNG", "image/png", []byte("hello, I am a picture\n"), 422},
 		{"over 10 MiB", "image/png", make([]byte, 11<<20), 413},
+		{"20000x20000 bomb", "image/png", pngBomb(20000), 422},
 		{"not a picture type", "text/plain", []byte("hello"), 415},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
+			start := time.Now()
+			defer func() {
+				if took := time.Since(start); took > 2*time.Second {
+					t.Errorf("took %v to refuse", took)
+				}
+			}()
 			r := e.must(tt.status, e.upload("/v1/account/image", ada.Token, tt.contentType, tt.body))
 			if code, fields := r.errorData(t); tt.status != 415 && (len(fields) != 1 || fields[0] != "image") {
 				t.Errorf("%s naming %v, want image", code, fields)
 			}
 		})
+	}
+	var form bytes.Buffer
+	mw := multipart.NewWriter(&form)
+	mw.WriteField("picture", "not the field")
+	mw.Close()
+	r := e.must(422, e.upload("/v1/account/image", ada.Token, mw.FormDataContentType(), form.Bytes()))
+	if _, fields := r.errorData(t); len(fields) != 1 || fields[0] != "image" {
+		t.Errorf("a form without image: naming %v", fields)
 	}
 	if doc := e.account(ada.Token); doc["profileImage"] != nil {
 		t.Errorf("a refused upload left %v", doc["profileImage"])
