@@ -8,7 +8,6 @@ import (
 	"errors"
 	"fmt"
 	"image"
-	"image/color"
 	_ "image/gif" // registers the decoder image.Decode uses
 	"image/jpeg"
 	"image/png"
@@ -16,6 +15,7 @@ import (
 
 	"github.com/dsoprea/go-exif/v3"
 	"golang.org/x/image/draw"
+	"golang.org/x/image/math/f64"
 	_ "golang.org/x/image/webp"
 )
 
@@ -160,10 +160,8 @@ func exifOrientation(data []byte) int {
 	if err != nil {
 		return 1
 	}
-	tags, _, err := exif.GetFlatExifData(raw, nil)
-	if err != nil && !errors.Is(err, exif.ErrNoExif) && len(tags) == 0 {
-		return 1
-	}
+	// A damaged block may still give the tags before the damage.
+	tags, _, _ := exif.GetFlatExifData(raw, nil)
 	for _, t := range tags {
 		if t.TagName == "Orientation" && t.IfdPath == "IFD" {
 			if v, ok := t.Value.([]uint16); ok && len(v) == 1 && v[0] >= 1 && v[0] <= 8 {
@@ -174,39 +172,33 @@ func exifOrientation(data []byte) int {
 	return 1
 }
 
-// orient returns m as it should be seen under EXIF orientation o.
+// orient returns m as it should be seen under EXIF orientation o: a
+// mirror, a turn, or both, which nearest-neighbour sampling does exactly.
 func orient(m image.Image, o int) image.Image {
 	if o <= 1 || o > 8 {
 		return m
 	}
 	b := m.Bounds()
-	w, h := b.Dx(), b.Dy()
+	w, h := float64(b.Dx()), float64(b.Dy())
+	// Where a point (x, y) of the stored picture, from its corner, is seen:
+	// x' = a·x + b·y + c, y' = d·x + e·y + f.
+	t := map[int][6]float64{
+		2: {-1, 0, w, 0, 1, 0},  // mirrored
+		3: {-1, 0, w, 0, -1, h}, // turned half round
+		4: {1, 0, 0, 0, -1, h},  // mirrored upside down
+		5: {0, 1, 0, 1, 0, 0},   // mirrored along the main diagonal
+		6: {0, -1, h, 1, 0, 0},  // stored a quarter turn anticlockwise
+		7: {0, -1, h, -1, 0, w}, // mirrored along the other diagonal
+		8: {0, 1, 0, -1, 0, w},  // stored a quarter turn clockwise
+	}[o]
+	minX, minY := float64(b.Min.X), float64(b.Min.Y)
+	s2d := f64.Aff3{t[0], t[1], t[2] - t[0]*minX - t[1]*minY, t[3], t[4], t[5] - t[3]*minX - t[4]*minY}
+	dw, dh := b.Dx(), b.Dy()
 	if o >= 5 {
-		w, h = h, w
+		dw, dh = dh, dw
 	}
-	dst := image.NewRGBA(image.Rect(0, 0, w, h))
-	for y := 0; y < b.Dy(); y++ {
-		for x := 0; x < b.Dx(); x++ {
-			var dx, dy int
-			switch o {
-			case 2: // mirrored
-				dx, dy = b.Dx()-1-x, y
-			case 3: // turned half round
-				dx, dy = b.Dx()-1-x, b.Dy()-1-y
-			case 4: // mirrored upside down
-				dx, dy = x, b.Dy()-1-y
-			case 5: // mirrored along the main diagonal
-				dx, dy = y, x
-			case 6: // stored turned a quarter anticlockwise
-				dx, dy = b.Dy()-1-y, x
-			case 7: // mirrored along the other diagonal
-				dx, dy = b.Dy()-1-y, b.Dx()-1-x
-			case 8: // stored turned a quarter clockwise
-				dx, dy = y, b.Dx()-1-x
-			}
-			dst.Set(dx, dy, color.RGBAModel.Convert(m.At(b.Min.X+x, b.Min.Y+y)))
-		}
-	}
+	dst := image.NewRGBA(image.Rect(0, 0, dw, dh))
+	draw.NearestNeighbor.Transform(dst, s2d, m, b, draw.Src, nil)
 	return dst
 }
 

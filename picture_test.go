@@ -219,7 +219,12 @@ func TestEncodePictureOrientation(t *testing.T) {
 		topLeft, bottomLeft func(color.Color) bool
 	}{
 		{1, red, red},
+		{2, blue, blue},
+		{3, blue, blue},
+		{4, red, red},
+		{5, red, blue},
 		{6, red, blue},
+		{7, blue, red},
 		{8, blue, red},
 	}
 	for _, tt := range tests {
