@@ -41,6 +41,9 @@ type Account struct {
 	UpdatedAt         time.Time
 	Achievements      []Achievement
 	Tags              []Tag // the documents of Profile.Talent.Tags, same order
+	// The Media keys of the account's pictures, "" when it has none.
+	ProfileImage    string
+	BackgroundImage string
 }
 
 // Clone returns a deep copy of a, sharing nothing that either copy could
@@ -239,8 +242,8 @@ func NewReferralCode() string {
 }
 
 // Completeness is the share of the profile that is filled in, 0 to 100: ten
-// parts of ten points each. There is no profile image yet, so the tenth part
-// is never earned and a full profile scores 90, as docs/api.md's Alice does.
+// parts of ten points each, the tenth a profile image, so that docs/api.md's
+// Alice, who has none, scores 90.
 func (a *Account) Completeness() int {
 	p, s := a.Profile, a.Socials
 	parts := []bool{
@@ -253,7 +256,7 @@ func (a *Account) Completeness() int {
 		len(p.Talent.Tags) > 0,
 		s.GitHub != "" || s.Twitter != "" || s.LinkedIn != "",
 		s.Website != "",
-		false, // profile image
+		a.ProfileImage != "",
 	}
 	score := 0
 	for _, ok := range parts {

@@ -23,6 +23,7 @@ const (
 	KindConflict                 // clashes with the current state
 	KindRateLimited              // too many attempts; RetryAfter says when to come back
 	KindUnavailable              // a dependency (the store) cannot be reached
+	KindTooLarge                 // the request's body is over its limit
 )
 
 // FieldError names one field of a request and what is wrong with it.

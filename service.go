@@ -10,9 +10,11 @@ import (
 type Service struct {
 	store  Store
 	hasher *Hasher
-	sealer *Sealer
-	cfg    Config
-	log    *slog.Logger
+	// pictures bounds the pictures decoding at once.
+	pictures pictureSlots
+	sealer   *Sealer
+	cfg      Config
+	log      *slog.Logger
 	// MailQueued is called after a transaction that queued mail commits,
 	// so the relay can send it at once.
 	MailQueued func()
@@ -25,7 +27,7 @@ type Service struct {
 
 // NewService returns a Service over store; sealer keeps TOTP secrets.
 func NewService(store Store, hasher *Hasher, sealer *Sealer, cfg Config, log *slog.Logger) *Service {
-	return &Service{store: store, hasher: hasher, sealer: sealer, cfg: cfg, log: log, MailQueued: func() {},
+	return &Service{store: store, hasher: hasher, sealer: sealer, cfg: cfg, log: log, pictures: make(pictureSlots, 2), MailQueued: func() {},
 		RateLimited: func(string, string) {}, Now: time.Now}
 }
 

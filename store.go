@@ -92,6 +92,7 @@ type Tx interface {
 	// and its email, user name and referral code become free. Only the id
 	// and the deletion time stay, so the id is never handed out again and
 	// every look-up answers ErrNotFound.
+	// Its pictures' blobs go too, unless another account shows them.
 	DeleteAccount(ctx context.Context, id string, at time.Time) error
 	// AddAchievementValue adds delta to the value of the account's
 	// achievement of the given type, atomically.
@@ -129,6 +130,17 @@ type Tx interface {
 	// CountCodeAttempt adds one wrong guess to the code.
 	CountCodeAttempt(ctx context.Context, id string) error
 	DeleteCode(ctx context.Context, id string) error
+
+	// PutMedia stores the renditions of one picture; renditions already
+	// stored (the same key and size) stay as they are.
+	PutMedia(ctx context.Context, media []Media) error
+	// Media returns the rendition of key at size, or at its largest size
+	// when size is 0.
+	Media(ctx context.Context, key string, size int) (*Media, error)
+	// DropUnusedMedia removes key's renditions unless a live account shows
+	// the picture: what replacing or removing a picture calls, in the
+	// transaction that stopped showing it.
+	DropUnusedMedia(ctx context.Context, key string) error
 
 	// EnqueueMail adds m to the outbox.
 	EnqueueMail(ctx context.Context, m *Mail) error

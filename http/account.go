@@ -3,7 +3,7 @@ package http
 import "net/http"
 
 func (s *Server) getAccount(w http.ResponseWriter, r *http.Request, c *caller) error {
-	writeOK(w, http.StatusOK, "OK", accountDocument(c.account))
+	writeOK(w, http.StatusOK, "OK", accountDocument(c.account, s.media))
 	return nil
 }
 
@@ -12,7 +12,7 @@ func (s *Server) getPublicAccount(w http.ResponseWriter, r *http.Request, c *cal
 	if err != nil {
 		return err
 	}
-	writeOK(w, http.StatusOK, "OK", publicDocument(a))
+	writeOK(w, http.StatusOK, "OK", publicDocument(a, s.media))
 	return nil
 }
 

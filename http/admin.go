@@ -20,7 +20,7 @@ func (s *Server) createManagedAccount(w http.ResponseWriter, r *http.Request, c 
 	if err != nil {
 		return err
 	}
-	writeOK(w, http.StatusCreated, "Account created; we mailed its owner an invitation", accountDocument(a))
+	writeOK(w, http.StatusCreated, "Account created; we mailed its owner an invitation", accountDocument(a, s.media))
 	return nil
 }
 
@@ -38,6 +38,6 @@ func (s *Server) adminUpdateAccount(w http.ResponseWriter, r *http.Request, c *c
 	if err != nil {
 		return err
 	}
-	writeOK(w, http.StatusOK, "Account updated", accountDocument(a))
+	writeOK(w, http.StatusOK, "Account updated", accountDocument(a, s.media))
 	return nil
 }

@@ -19,7 +19,7 @@ type authData struct {
 // authAnswer is the data of an opened session, delivered as d says: for a
 // cookie, the cookie is set on w and the token left out of the answer.
 func (s *Server) authAnswer(w http.ResponseWriter, a *accountd.Auth, d accountd.SessionDelivery) authData {
-	out := authData{Token: a.Token, ExpiresAt: jsonTime(a.ExpiresAt), Account: accountDocument(a.Account)}
+	out := authData{Token: a.Token, ExpiresAt: jsonTime(a.ExpiresAt), Account: accountDocument(a.Account, s.media)}
 	if d == accountd.DeliverCookie {
 		s.cookies.set(w, a.Token, a.ExpiresAt)
 		out.Token, out.CSRFToken = "", accountd.CSRFToken(a.Token)

@@ -128,6 +128,10 @@ func TestAccountDocumentMatchesSeed(t *testing.T) {
 	})
 }
 
+// addedSinceSeed are the fields every account document has gained since
+// the seed's examples were exported: the pictures of docs/api.md §2.
+var addedSinceSeed = map[string]bool{"profileImage": true, "backgroundImage": true}
+
 // compareShape fails where got lacks a field of want, has one want lacks,
 // or holds another JSON type; arrays compare their first elements. Paths in
 // skip are not compared, and may be absent from want.
@@ -150,7 +154,7 @@ func compareShape(t *testing.T, path string, want, got any, skip map[string]bool
 			}
 		}
 		for k := range g {
-			if _, ok := w[k]; !ok && !skip[path+"."+k] {
+			if _, ok := w[k]; !ok && !skip[path+"."+k] && !addedSinceSeed[k] {
 				t.Errorf("%s.%s: not in the seed", path, k)
 			}
 		}

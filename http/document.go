@@ -2,6 +2,7 @@ package http
 
 import (
 	"strconv"
+	"strings"
 	"time"
 
 	"accountd"
@@ -43,6 +44,8 @@ type accountJSON struct {
 	Score               int               `json:"score"`
 	TwoFa               twoFaJSON         `json:"twoFa"`
 	ProfileCompleteness int               `json:"profileCompleteness"`
+	ProfileImage        *string           `json:"profileImage"`
+	BackgroundImage     *string           `json:"backgroundImage"`
 	Socket              socketJSON        `json:"socket"`
 	LoggedInAt          *jsonTime         `json:"loggedInAt"`
 	IsUserNameUpdated   bool              `json:"isUserNameUpdated"`
@@ -127,9 +130,26 @@ type achievementJSON struct {
 	V         int      `json:"__v"`
 }
 
+// mediaBase is the public base URL of the pictures, which a document
+// shows as absolute URLs: an <img> elsewhere must find them.
+type mediaBase string
+
+func newMediaBase(publicURL string) mediaBase {
+	return mediaBase(strings.TrimRight(publicURL, "/") + "/v1/media/")
+}
+
+// url is the picture key's URL, nil when there is no picture.
+func (b mediaBase) url(key string) *string {
+	if key == "" {
+		return nil
+	}
+	u := string(b) + key
+	return &u
+}
+
 // accountDocument builds the account document every endpoint that shows
 // an account to its owner returns.
-func accountDocument(a *accountd.Account) accountJSON {
+func accountDocument(a *accountd.Account, media mediaBase) accountJSON {
 	p := a.Profile
 	tags := p.Talent.Tags
 	if tags == nil {
@@ -156,6 +176,7 @@ func accountDocument(a *accountd.Account) accountJSON {
 		IsPrivate: a.IsPrivate, WalletGenerated: a.WalletGenerated, Score: a.Score,
 		TwoFa:               twoFaJSON{Type: a.TwoFA.Type, Status: a.TwoFA.Status, SecurityQuestion: a.TwoFA.SecurityQuestion},
 		ProfileCompleteness: a.Completeness(),
+		ProfileImage:        media.url(a.ProfileImage), BackgroundImage: media.url(a.BackgroundImage),
 		// There is no live-presence channel yet, so nobody is ever online.
 		Socket:     socketJSON{Status: "OFFLINE"},
 		LoggedInAt: optionalTime(a.LoggedInAt), IsUserNameUpdated: a.IsUserNameUpdated,
@@ -180,6 +201,8 @@ type viewJSON[P any] struct {
 	IsPrivate           bool              `json:"isPrivate"`
 	Score               int               `json:"score"`
 	ProfileCompleteness int               `json:"profileCompleteness"`
+	ProfileImage        *string           `json:"profileImage"`
+	BackgroundImage     *string           `json:"backgroundImage"`
 	Socket              socketJSON        `json:"socket"`
 	CreatedAt           jsonTime          `json:"createdAt"`
 	UpdatedAt           jsonTime          `json:"updatedAt"`
@@ -211,6 +234,7 @@ func view[P any](a *accountd.Account, own accountJSON, profile P) viewJSON[P] {
 	return viewJSON[P]{
 		ID: own.ID, FirstName: own.FirstName, LastName: own.LastName, Role: own.Role, Type: own.Type,
 		Profile: profile, IsPrivate: own.IsPrivate, Score: own.Score, ProfileCompleteness: own.ProfileCompleteness,
+		ProfileImage: own.ProfileImage, BackgroundImage: own.BackgroundImage,
 		Socket: own.Socket, CreatedAt: own.CreatedAt, UpdatedAt: jsonTime(a.UpdatedAt), Achievements: own.Achievements,
 	}
 }
@@ -221,8 +245,8 @@ func listedProfile(own accountJSON) listedProfileJSON {
 }
 
 // publicDocument builds the public view of an account.
-func publicDocument(a *accountd.Account) publicJSON {
-	own := accountDocument(a)
+func publicDocument(a *accountd.Account, media mediaBase) publicJSON {
+	own := accountDocument(a, media)
 	return publicJSON{
 		viewJSON:  view(a, own, publicProfileJSON{listedProfileJSON: listedProfile(own), Verified: a.IsVerified}),
 		Kyc:       own.Kyc,

@@ -63,6 +63,7 @@ var statusByKind = map[accountd.Kind]int{
 	accountd.KindConflict:     http.StatusConflict,
 	accountd.KindRateLimited:  http.StatusTooManyRequests,
 	accountd.KindUnavailable:  http.StatusServiceUnavailable,
+	accountd.KindTooLarge:     http.StatusRequestEntityTooLarge,
 }
 
 // writeError writes the error envelope for err. Anything that is not a

@@ -32,10 +32,14 @@ var apiDocument = sync.OnceValues(func() (*openapi3.T, error) {
 	return doc, doc.Validate(context.Background())
 })
 
-// The docs page's files are text the document describes as strings.
+// The docs page's files are text the document describes as strings, and
+// pictures binary strings.
 func init() {
 	for _, t := range []string{"text/html", "text/javascript", "text/css"} {
 		openapi3filter.RegisterBodyDecoder(t, openapi3filter.PlainBodyDecoder)
+	}
+	for _, t := range []string{"image/jpeg", "image/png", "image/gif", "image/webp"} {
+		openapi3filter.RegisterBodyDecoder(t, openapi3filter.FileBodyDecoder)
 	}
 }
 

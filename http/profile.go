@@ -381,6 +381,6 @@ func (s *Server) updateProfile(w http.ResponseWriter, r *http.Request, c *caller
 	if err != nil {
 		return inBody(err)
 	}
-	writeOK(w, http.StatusAccepted, "Profile updated successfully", accountDocument(a))
+	writeOK(w, http.StatusAccepted, "Profile updated successfully", accountDocument(a, s.media))
 	return nil
 }

@@ -204,6 +204,6 @@ func BenchmarkAccountEnvelope(b *testing.B) {
 	}
 	b.ReportAllocs()
 	for b.Loop() {
-		writeOK(httptest.NewRecorder(), 202, "Profile updated successfully", accountDocument(a))
+		writeOK(httptest.NewRecorder(), 202, "Profile updated successfully", accountDocument(a, newMediaBase("https://accounts.example.com")))
 	}
 }

@@ -30,18 +30,18 @@ type searchHitJSON struct {
 	BookmarkID   string `json:"bookmarkId"`
 }
 
-func searchHit(h accountd.SearchHit) searchHitJSON {
-	own := accountDocument(h.Account)
+func searchHit(h accountd.SearchHit, media mediaBase) searchHitJSON {
+	own := accountDocument(h.Account, media)
 	return searchHitJSON{viewJSON: view(h.Account, own, listedProfile(own)), IsBookmarked: h.BookmarkID != "", BookmarkID: h.BookmarkID}
 }
 
-func searchPage(q *accountd.SearchQuery, res *accountd.SearchResult) searchPageJSON {
+func searchPage(q *accountd.SearchQuery, res *accountd.SearchResult, media mediaBase) searchPageJSON {
 	page := searchPageJSON{
 		Pages: res.Pages(q.Limit), Page: q.Page, Total: res.Total, Limit: q.Limit,
 		Position: q.Offset() + 1, AsOf: jsonTime(res.AsOf), Data: make([]searchHitJSON, len(res.Hits)),
 	}
 	for i, h := range res.Hits {
-		page.Data[i] = searchHit(h)
+		page.Data[i] = searchHit(h, media)
 	}
 	return page
 }
@@ -68,7 +68,7 @@ func (s *Server) search(w http.ResponseWriter, r *http.Request, c *caller, bookm
 	if err != nil {
 		return err
 	}
-	writeOK(w, http.StatusOK, "OK", searchPage(q, res))
+	writeOK(w, http.StatusOK, "OK", searchPage(q, res, s.media))
 	return nil
 }
 

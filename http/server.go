@@ -31,6 +31,7 @@ type Server struct {
 	proxies Proxies
 	cookies cookies
 	metrics RequestMetrics
+	media   mediaBase
 	// document is GET /openapi.json's answer, made once.
 	document []byte
 	mux      *http.ServeMux
@@ -59,7 +60,8 @@ type RequestMetrics interface {
 // NewServer returns the handler of the whole API.
 func NewServer(svc *accountd.Service, store Pinger, log *slog.Logger, c Config) *Server {
 	s := &Server{svc: svc, store: store, log: log, proxies: c.Proxies,
-		cookies: newCookies(c.PublicURL, c.CORS), metrics: c.Metrics, mux: http.NewServeMux()}
+		cookies: newCookies(c.PublicURL, c.CORS), metrics: c.Metrics, media: newMediaBase(c.PublicURL),
+		mux: http.NewServeMux()}
 	doc, err := api.JSON(c.PublicURL)
 	if err != nil {
 		panic(err) // the document is in the binary: a test fails first
@@ -99,6 +101,11 @@ func (s *Server) routes() {
 	s.handle("POST /v1/account/deactivate/2fa", s.private(s.deactivateTwoFA))
 	s.handle("POST /v1/account/2fa/email", s.private(s.sendTwoFAEmail))
 	s.handle("DELETE /v1/account/sessions/{id}", s.private(s.endSession))
+	s.handle("PUT /v1/account/image", s.private(s.putPicture(accountd.ProfileImage)))
+	s.handle("DELETE /v1/account/image", s.private(s.deletePicture(accountd.ProfileImage)))
+	s.handle("PUT /v1/account/background", s.private(s.putPicture(accountd.BackgroundImage)))
+	s.handle("DELETE /v1/account/background", s.private(s.deletePicture(accountd.BackgroundImage)))
+	s.handle("GET /v1/media/{key}", s.public(s.getMedia))
 	s.handle("GET /v1/account/user", s.private(s.searchAccounts))
 	s.handle("POST /v1/account/bookmarks", s.private(s.addBookmark))
 	s.handle("GET /v1/account/bookmarks", s.private(s.listBookmarks))

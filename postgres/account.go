@@ -48,7 +48,8 @@ var (
 	// takes it at once: upgrading to it from a weaker lock would wait for,
 	// and could deadlock with, a transaction adding a session or a code for
 	// the account.
-	qAccountEmailLocked = "SELECT email FROM accounts WHERE id = $1 AND deleted_at IS NULL FOR UPDATE"
+	// It reads the email, for the unsent mail, and the pictures' keys.
+	qAccountEmailLocked = "SELECT email, coalesce(profile_image, ''), coalesce(background_image, '') FROM accounts WHERE id = $1 AND deleted_at IS NULL FOR UPDATE"
 	// What an account owns goes with it: $1 is its id.
 	qAccountOwned = []string{
 		"DELETE FROM achievements WHERE owner = $1",
@@ -274,8 +275,8 @@ func accountWriteError(op string, err error) error {
 // DeleteAccount keeps the account's row, so that its id is never handed out
 // again, but overwrites it with what accountd.ErasedAccount leaves.
 func (t *tx) DeleteAccount(ctx context.Context, id string, at time.Time) error {
-	var email string
-	if err := t.tx.QueryRow(ctx, qAccountEmailLocked, id).Scan(&email); err != nil {
+	var email, profileImage, backgroundImage string
+	if err := t.tx.QueryRow(ctx, qAccountEmailLocked, id).Scan(&email, &profileImage, &backgroundImage); err != nil {
 		return wrap("delete account", err)
 	}
 	if _, err := t.SetTags(ctx, id, nil, at); err != nil {
@@ -291,6 +292,14 @@ func (t *tx) DeleteAccount(ctx context.Context, id string, at time.Time) error {
 	b.Queue(qAccountErase, append(args, ms(at))...)
 	if err := t.tx.SendBatch(ctx, b).Close(); err != nil {
 		return wrap("delete account", err)
+	}
+	for _, k := range []string{profileImage, backgroundImage} {
+		if k == "" {
+			continue
+		}
+		if err := t.DropUnusedMedia(ctx, k); err != nil {
+			return err
+		}
 	}
 	return nil
 }

@@ -121,7 +121,7 @@ func TestStore(t *testing.T) {
 	empty := func(t *testing.T) *DB {
 		db := openURL(t, url)
 		_, err := db.pool.Exec(t.Context(),
-			"TRUNCATE accounts, achievements, sessions, codes, outbox, rate_limits, tags, account_tags, bookmarks, listing_count_changes")
+			"TRUNCATE accounts, achievements, sessions, codes, outbox, rate_limits, tags, account_tags, bookmarks, listing_count_changes, media")
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -397,15 +397,16 @@ func TestMigrateBackfillsSearchText(t *testing.T) {
 	if _, err := db.migrate(ctx, 1); err != nil {
 		t.Fatal(err)
 	}
-	// Version 1's columns: accountArgs less owner_id and search_text.
-	v1Fields := append(slices.Clone(accountFields[:len(accountFields)-1]), "profile_completeness")
+	// Version 1's columns: accountArgs less the later owner_id,
+	// profile_image and background_image, and search_text.
+	v1Fields := append(slices.Clone(accountFields[:len(accountFields)-3]), "profile_completeness")
 	insert := "INSERT INTO accounts (id, " + strings.Join(v1Fields, ", ") + ") VALUES (" + params(1, 1+len(v1Fields)) + ")"
 	var accounts []*accountd.Account
 	for i, name := range []string{"Zoë", "Björn", "Chloé", "Ömer", "Ann"} {
 		a := newSearchAccount(t0.Add(time.Duration(i)*time.Second), name, "Brontë")
 		a.Profile.Bio.Title = "Café Owner"
 		all := accountArgs(a)
-		args := append(all[:len(all)-3:len(all)-3], all[len(all)-2])
+		args := append(all[:len(all)-5:len(all)-5], all[len(all)-2])
 		if _, err := db.pool.Exec(ctx, insert, args...); err != nil {
 			t.Fatal(err)
 		}

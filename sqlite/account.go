@@ -37,7 +37,9 @@ var (
 	// Like qAccountUpdate, with deleted_at last.
 	qAccountErase = newQuery("UPDATE accounts SET (" + strings.Join(writtenFields, ", ") +
 		", deleted_at) = (" + params(2, len(writtenFields)+1) + ") WHERE id = ?1 AND deleted_at IS NULL")
-	qAccountEmail = newQuery("SELECT email FROM accounts WHERE id = ? AND deleted_at IS NULL")
+	// What deleting an account needs to know: its email, for its unsent
+	// mail, and its pictures' keys.
+	qAccountEmail = newQuery("SELECT email, ifnull(profile_image, ''), ifnull(background_image, '') FROM accounts WHERE id = ? AND deleted_at IS NULL")
 	// What an account owns goes with it: ?1 is its id, ?2 its email.
 	qAccountOwned = []query{
 		newQuery("DELETE FROM achievements WHERE owner = ?1"),
@@ -257,8 +259,8 @@ func (t *tx) UpdateAccount(ctx context.Context, a *accountd.Account) error {
 // DeleteAccount keeps the account's row, so that its id is never handed out
 // again, but overwrites it with what accountd.ErasedAccount leaves.
 func (t *tx) DeleteAccount(ctx context.Context, id string, at time.Time) error {
-	var email string
-	if err := t.stmt(ctx, qAccountEmail).QueryRowContext(ctx, id).Scan(&email); err != nil {
+	var email, profileImage, backgroundImage string
+	if err := t.stmt(ctx, qAccountEmail).QueryRowContext(ctx, id).Scan(&email, &profileImage, &backgroundImage); err != nil {
 		return wrap("delete account", err)
 	}
 	if _, err := t.SetTags(ctx, id, nil, at); err != nil {
@@ -274,6 +276,14 @@ func (t *tx) DeleteAccount(ctx context.Context, id string, at time.Time) error {
 		return wrap("delete account", err)
 	}
 	t.listings.Note(id)
+	for _, k := range []string{profileImage, backgroundImage} {
+		if k == "" {
+			continue
+		}
+		if err := t.DropUnusedMedia(ctx, k); err != nil {
+			return err
+		}
+	}
 	return nil
 }
 

@@ -146,6 +146,11 @@ func TestMigrateListsExistingAccounts(t *testing.T) {
 		"DROP TABLE listing_bits",
 		"DROP INDEX accounts_slot",
 		"ALTER TABLE accounts DROP COLUMN slot",
+		"DROP TABLE media",
+		"DROP INDEX accounts_profile_image",
+		"DROP INDEX accounts_background_image",
+		"ALTER TABLE accounts DROP COLUMN profile_image",
+		"ALTER TABLE accounts DROP COLUMN background_image",
 		"PRAGMA user_version = 4",
 	} {
 		if _, err := db.writer.db.ExecContext(ctx, q); err != nil {

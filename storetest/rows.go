@@ -34,6 +34,7 @@ func RunRows(t *testing.T, open func(t *testing.T) (accountd.Store, Rows)) {
 		{"PruneDeletesMailSentOverAWeekAgo", testPruneDeletesMailSentOverAWeekAgo},
 		{"DeleteAccountLeavesNoPersonalData", testDeleteAccountLeavesNoPersonalData},
 		{"ProfileCompleteness", testProfileCompleteness},
+		{"DeleteAccountLeavesNoMedia", testDeleteAccountLeavesNoMedia},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -49,6 +49,8 @@ func Run(t *testing.T, open func(t *testing.T) accountd.Store) {
 		{"Bookmarks", testBookmarks},
 		{"TagListing", testTagListing},
 		{"ImportAccounts", testImportAccounts},
+		{"MediaRoundTrip", testMediaRoundTrip},
+		{"DropUnusedMedia", testDropUnusedMedia},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) { tt.test(t, open(t)) })

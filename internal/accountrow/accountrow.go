@@ -23,7 +23,7 @@ type Column struct {
 	Field func(*accountd.Account) any
 	// Nullable text holds "" as NULL, which reads back as "": a reference
 	// to another account, which the foreign key wants NULL when there is
-	// none.
+	// none, or to a picture.
 	Nullable bool
 }
 
@@ -83,6 +83,8 @@ var Columns = []Column{
 	{Name: "twofa_last_step", Field: func(a *account) any { return &a.TwoFA.LastStep }},
 	{Name: "twofa_recovery", Field: func(a *account) any { return &a.TwoFA.RecoveryCodes }},
 	{Name: "owner_id", Field: func(a *account) any { return &a.OwnerID }, Nullable: true},
+	{Name: "profile_image", Field: func(a *account) any { return &a.ProfileImage }, Nullable: true},
+	{Name: "background_image", Field: func(a *account) any { return &a.BackgroundImage }, Nullable: true},
 }
 
 // Value is the value of field, what Field returned, for the types every
