@@ -20,8 +20,19 @@ var pictureTypes = []string{"image/jpeg", "image/png", "image/gif", "image/webp"
 // boundaries and part headers.
 const maxFormOverhead = 64 << 10
 
+// maxUploads bounds the uploads held in memory at once, read or waiting
+// for one of the domain's decode slots: each may be 10 MiB, so a burst of
+// them costs at most 160 MiB; more wait to be read.
+const maxUploads = 16
+
 func (s *Server) putPicture(kind accountd.PictureKind) func(http.ResponseWriter, *http.Request, *caller) error {
 	return func(w http.ResponseWriter, r *http.Request, c *caller) error {
+		select {
+		case s.uploads <- struct{}{}:
+			defer func() { <-s.uploads }()
+		case <-r.Context().Done():
+			return r.Context().Err()
+		}
 		data, err := readPicture(w, r)
 		if err != nil {
 			return err

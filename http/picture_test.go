@@ -2,6 +2,7 @@ package http_test
 
 import (
 	"bytes"
+	"context"
 	"encoding/binary"
 	"encoding/json"
 	"hash/crc32"
@@ -9,12 +10,17 @@ import (
 	"image/color"
 	"image/png"
 	"io"
+	"log/slog"
 	"mime/multipart"
 	"net/http"
+	"net/http/httptest"
 	"regexp"
 	"strings"
+	"sync"
 	"testing"
 	"time"
+
+	accounthttp "accountd/http"
 )
 
 // pngBomb is a PNG of a few dozen bytes whose header declares side×side
@@ -267,5 +273,52 @@ func TestPictureCompletesProfile(t *testing.T) {
 	doc = accountData(t, e.must(200, e.upload("/v1/account/image", alice.Token, "image/png", colourPNG(t, 64, 64, color.Black))))
 	if doc["profileCompleteness"].(float64) != 100 {
 		t.Errorf("profileCompleteness %v with the picture, want 100", doc["profileCompleteness"])
+	}
+}
+
+// TestUploadsHeldInMemoryAreBounded: with 16 uploads being read, the 17th
+// waits until one ends, so a burst of large pictures cannot take the
+// memory of all of them at once. The server is not the validating one of
+// the other tests, which reads each body whole before the handler does.
+func TestUploadsHeldInMemoryAreBounded(t *testing.T) {
+	e := newEnv(t)
+	srv := httptest.NewServer(accounthttp.NewServer(e.svc, e.store, slog.New(slog.DiscardHandler), accounthttp.Config{}))
+	t.Cleanup(srv.Close)
+	token := e.register("burst@example.com", "Bur", "St").Token
+	put := func(ctx context.Context, body io.Reader) (int, error) {
+		req, _ := http.NewRequestWithContext(ctx, "PUT", srv.URL+"/v1/account/image", body)
+		req.Header.Set("Content-Type", "image/png")
+		req.Header.Set("Authorization", "Bearer "+token)
+		res, err := http.DefaultClient.Do(req)
+		if err != nil {
+			return 0, err
+		}
+		res.Body.Close()
+		return res.StatusCode, nil
+	}
+	// Sixteen uploads whose bodies never come.
+	writers := make([]*io.PipeWriter, 16)
+	var wg sync.WaitGroup
+	for i := range writers {
+		r, w := io.Pipe()
+		writers[i] = w
+		wg.Go(func() { put(context.Background(), r) })
+	}
+	t.Cleanup(func() {
+		for _, w := range writers {
+			w.Close()
+		}
+		wg.Wait()
+	})
+	time.Sleep(time.Second) // for all sixteen to be read, on a loaded machine too
+	picture := colourPNG(t, 40, 40, color.RGBA{R: 200, A: 255})
+	ctx, cancel := context.WithTimeout(context.Background(), 500*time.Millisecond)
+	defer cancel()
+	if status, err := put(ctx, bytes.NewReader(picture)); err == nil {
+		t.Fatalf("the 17th upload was answered %d while 16 were being read", status)
+	}
+	writers[0].Close() // an empty body: that upload ends, refused
+	if status, err := put(context.Background(), bytes.NewReader(picture)); err != nil || status != http.StatusOK {
+		t.Fatalf("the 17th upload once one ended: %d %v, want 200", status, err)
 	}
 }

@@ -34,7 +34,9 @@ type Server struct {
 	media   mediaBase
 	// document is GET /openapi.json's answer, made once.
 	document []byte
-	mux      *http.ServeMux
+	// uploads holds a place for each upload held in memory (maxUploads).
+	uploads chan struct{}
+	mux     *http.ServeMux
 	// patterns are the routes' patterns, in the order routes registers them.
 	patterns []string
 	handler  http.Handler
@@ -61,7 +63,7 @@ type RequestMetrics interface {
 func NewServer(svc *accountd.Service, store Pinger, log *slog.Logger, c Config) *Server {
 	s := &Server{svc: svc, store: store, log: log, proxies: c.Proxies,
 		cookies: newCookies(c.PublicURL, c.CORS), metrics: c.Metrics, media: newMediaBase(c.PublicURL),
-		mux: http.NewServeMux()}
+		uploads: make(chan struct{}, maxUploads), mux: http.NewServeMux()}
 	doc, err := api.JSON(c.PublicURL)
 	if err != nil {
 		panic(err) // the document is in the binary: a test fails first
