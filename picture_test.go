@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"encoding/binary"
 	"errors"
-	"hash/crc32"
 	"image"
 	"image/color"
 	"image/gif"
@@ -15,6 +14,8 @@ import (
 	"time"
 
 	"accountd"
+
+	"accountd/internal/picturetest"
 )
 
 // twoColours is a w×h picture whose left half is red and right half blue.
@@ -102,25 +103,6 @@ func withEXIF(t *testing.T, jpg []byte, orientation uint16) []byte {
 	out := append([]byte{}, jpg[:2]...)
 	out = append(out, seg...)
 	return append(out, jpg[2:]...)
-}
-
-// pngBomb is a PNG of a few bytes whose header declares side×side pixels.
-func pngBomb(side uint32) []byte {
-	be := binary.BigEndian
-	chunk := func(out []byte, typ string, data []byte) []byte {
-		out = be.AppendUint32(out, uint32(len(data)))
-		body := append([]byte(typ), data...)
-		out = append(out, body...)
-		return be.AppendUint32(out, crc32.ChecksumIEEE(body))
-	}
-	var ihdr []byte
-	ihdr = be.AppendUint32(ihdr, side)
-	ihdr = be.AppendUint32(ihdr, side)
-	ihdr = append(ihdr, 8, 2, 0, 0, 0) // 8-bit RGB
-	out := []byte("\x89PNG\r\n\x1a\n")
-	out = chunk(out, "IHDR", ihdr)
-	out = chunk(out, "IDAT", []byte{0x78, 0x9c, 0x03, 0x00, 0x00, 0x00, 0x00, 0x01})
-	return chunk(out, "IEND", nil)
 }
 
 func hasAPP1(jpg []byte) bool {
@@ -267,7 +249,7 @@ func TestEncodePictureRefuses(t *testing.T) {
 		{"truncated", jpg[:len(jpg)/2], accountd.KindInvalid},
 		{"text", []byte("this is not a picture, whatever its name says\n"), accountd.KindInvalid},
 		{"empty", nil, accountd.KindInvalid},
-		{"bomb", pngBomb(20000), accountd.KindInvalid},
+		{"bomb", picturetest.PNGBomb(20000), accountd.KindInvalid},
 		{"too large", make([]byte, accountd.MaxPictureBytes+1), accountd.KindTooLarge},
 	}
 	for _, tt := range tests {

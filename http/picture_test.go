@@ -3,9 +3,7 @@ package http_test
 import (
 	"bytes"
 	"context"
-	"encoding/binary"
 	"encoding/json"
-	"hash/crc32"
 	"image"
 	"image/color"
 	"image/png"
@@ -21,24 +19,9 @@ import (
 	"time"
 
 	accounthttp "accountd/http"
-)
 
-// pngBomb is a PNG of a few dozen bytes whose header declares side×side
-// pixels: refused from its header, before anything is decoded.
-func pngBomb(side uint32) []byte {
-	be := binary.BigEndian
-	chunk := func(out []byte, typ string, data []byte) []byte {
-		out = be.AppendUint32(out, uint32(len(data)))
-		body := append([]byte(typ), data...)
-		out = append(out, body...)
-		return be.AppendUint32(out, crc32.ChecksumIEEE(body))
-	}
-	ihdr := be.AppendUint32(be.AppendUint32(nil, side), side)
-	ihdr = append(ihdr, 8, 2, 0, 0, 0) // 8-bit RGB
-	out := chunk([]byte("\x89PNG\r\n\x1a\n"), "IHDR", ihdr)
-	out = chunk(out, "IDAT", []byte{0x78, 0x9c, 0x03, 0x00, 0x00, 0x00, 0x00, 0x01})
-	return chunk(out, "IEND", nil)
-}
+	"accountd/internal/picturetest"
+)
 
 // colourPNG is a w×h PNG of one colour: two colours make two pictures.
 func colourPNG(t *testing.T, w, h int, c color.Color) []byte {
@@ -223,7 +206,7 @@ func TestPictureRefused(t *testing.T) {
 		{"truncated", "image/png", jpg[:len(jpg)/2], 422},
 		{"text as PNG", "image/png", []byte("hello, I am a picture\n"), 422},
 		{"over 10 MiB", "image/png", make([]byte, 11<<20), 413},
-		{"20000x20000 bomb", "image/png", pngBomb(20000), 422},
+		{"20000x20000 bomb", "image/png", picturetest.PNGBomb(20000), 422},
 		{"not a picture type", "text/plain", []byte("hello"), 415},
 	}
 	for _, tt := range tests {
